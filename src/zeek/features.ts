@@ -389,7 +389,7 @@ export function featurize(batch: FeatureColumns, spec: FeatureSpec, out?: Float3
   let dst: Float32Array;
   if (out === undefined) dst = new Float32Array(size);
   else if (out.length < size) {
-    throw new RangeError(`featurize: out holds ${out.length} values, needs ${size} (${n} rows × ${stride} features)`);
+    throw new RangeError(`featurize: out holds ${out.length} values, needs ${size} (rows × features = ${n} × ${stride})`);
   } else dst = out.length === size ? out : out.subarray(0, size);
   for (let j = 0; j < stride; j++) encoders[j](batch, n, dst, j, stride);
   return dst;
