@@ -204,11 +204,14 @@ describe('columns and labels', () => {
     expect(labelled).toEqual(plain);
   });
 
-  it('leaves local_orig / local_resp out of the default set when no training log has them', () => {
-    const old = { ...base };
+  it('leaves local_orig / local_resp out of the default set when no training record has them set', () => {
+    const old = { ...base, local_orig: null };
     delete old.local_resp;
+    const other = { ...base, local_orig: false };
+    delete other.local_resp;
     const learner = new ConnFeatureLearner({ sampleSize: 0 });
     learner.observe(batchOf([old], learner.columns));
+    learner.observe(batchOf([other], learner.columns));
     const spec = learner.finish();
     expect(spec.features).toContain('local_orig');
     expect(spec.features).not.toContain('local_resp');

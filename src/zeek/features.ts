@@ -47,7 +47,10 @@ interface FeatureDef {
   readonly fields: readonly string[];
   /** Multiplier applied before log1p (log1p only). */
   readonly scale?: number;
-  /** Left out of the default set when no training log has the field (old Bro logs lack local_resp). */
+  /**
+   * Left out of the default set when no training record has it set: old Bro logs lack local_resp,
+   * and both are unset wherever Site::local_nets is not configured; a constant column isolates nothing.
+   */
   readonly optional?: boolean;
 }
 
@@ -107,7 +110,7 @@ export interface FeatureSpec {
 
 /** Options of the learner (and of connFeatureColumns before a spec exists). */
 export interface ConnFeatureOptions {
-  /** Feature names to use, in output order. Default: all of CONN_FEATURES (local_* only if a training log has them). */
+  /** Feature names to use, in output order. Default: all of CONN_FEATURES, local_* only if set in some training record. */
   features?: readonly string[];
   /** Records kept by the reservoir for fitting (k). Default 65,536; 0 counts only. */
   sampleSize?: number;
@@ -451,8 +454,9 @@ export class ConnFeatureLearner {
   private readonly reservoir: ReservoirSampler;
   private readonly counters = new Map<string, ValueCounter>();
   private readonly ports: PortCounter | null;
-  /** Optional fields found in at least one training header. */
-  private readonly present = new Set<string>();
+  /** Optional fields requested, and those set (T or F) in at least one training record. */
+  private readonly optionalFields: string[];
+  private readonly informative = new Set<string>();
   // Reservoir storage, one array per column, indexed by slot.
   private readonly keptNumbers = new Map<string, Float64Array>();
   private readonly keptStrings = new Map<string, (string | null)[]>();
@@ -476,6 +480,7 @@ export class ConnFeatureLearner {
       }
     }
     this.ports = this.opts.features.includes('resp_port') ? new PortCounter(MAX_TRACKED_VALUES) : null;
+    this.optionalFields = this.opts.features.map((f) => DEFS.get(f)!).filter((d) => d.optional).map((d) => d.fields[0]);
   }
 
   /** Records observed so far. */
@@ -486,14 +491,21 @@ export class ConnFeatureLearner {
   /** Counts every record of the batch and offers it to the reservoir. */
   observe(batch: RecordBatch): void {
     if (this.spec !== null) throw new Error('ConnFeatureLearner.observe() called after finish()');
-    for (const def of CATALOGUE) {
-      if ('optional' in def && batch.header.fields.includes(def.fields[0])) this.present.add(def.fields[0]);
-    }
     const n = batch.length;
     if (n === 0) return;
     // Validate every column before counting anything, so a bad batch leaves the learner untouched.
     const numberCols = [...this.keptNumbers.keys()].map((f) => numberColumn(batch, f));
     const stringCols = [...this.keptStrings.keys()].map((f) => stringColumn(batch, f));
+    for (const field of this.optionalFields) {
+      if (this.informative.has(field)) continue;
+      const col = numberColumn(batch, field);
+      for (let r = 0; r < n; r++) {
+        if (!Number.isNaN(col[r])) {
+          this.informative.add(field);
+          break;
+        }
+      }
+    }
 
     const counters = [...this.counters.values()];
     while (this.ids.length < counters.length) this.ids.push(new Int32Array(0));
@@ -530,7 +542,7 @@ export class ConnFeatureLearner {
     if (this.spec !== null) return this.spec;
     const features = this.opts.features.filter((name) => {
       const def = DEFS.get(name)!;
-      return this.opts.explicit || !def.optional || this.present.has(def.fields[0]);
+      return this.opts.explicit || !def.optional || this.informative.has(def.fields[0]);
     });
     const tables: FeatureSpec['tables'] = {};
     for (const name of features) {
