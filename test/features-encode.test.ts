@@ -119,12 +119,14 @@ describe('frequency coding', () => {
     expect(spec.records).toBe(10);
     expect(spec.tables.proto).toEqual({
       total: 10,
-      values: ['tcp', 'udp', 'icmp'],
-      counts: [6, 3, 1],
-      codes: [Math.log10(0.6), Math.log10(0.3), Math.log10(0.1)],
+      values: ['tcp', 'udp'],
+      counts: [6, 3],
+      codes: [Math.log10(0.6), Math.log10(0.3)],
       unseenCode: -1,
     });
     expect(column(spec, [{ proto: 'udp' }], 'proto')).toEqual([f32(Math.log10(0.3))]);
+    // icmp, seen once, is not stored: the unseen code is exactly its code.
+    expect(column(spec, [{ proto: 'icmp' }], 'proto')).toEqual([f32(Math.log10(0.1))]);
   });
 
   it('treats unset as a value of its own (null), counted like any other', () => {
@@ -137,7 +139,7 @@ describe('frequency coding', () => {
   });
 
   it('keys the responder port with its transport, as Zeek writes ports ("53/udp")', () => {
-    expect(spec.tables.resp_port!.values).toEqual(['80/tcp', '53/udp', '3/icmp']);
+    expect(spec.tables.resp_port!.values).toEqual(['80/tcp', '53/udp']);
     const x = column(spec, [{ 'id.resp_p': 53, proto: 'udp' }, { 'id.resp_p': 53, proto: 'tcp' }], 'resp_port');
     expect(x).toEqual([f32(Math.log10(0.3)), f32(spec.tables.resp_port!.unseenCode)]);
   });
@@ -148,6 +150,7 @@ describe('frequency coding', () => {
     // When every training value is common, the unseen code is still below all of them.
     const common = fit([...rows, ...rows].map((r) => ({ ...r })), ['proto']);
     const t = common.tables.proto!;
+    expect(t.values).toEqual(['tcp', 'udp', 'icmp']);
     expect(t.counts).toEqual([12, 6, 2]);
     expect(t.unseenCode).toBe(Math.log10(1 / 20));
     expect(t.unseenCode).toBeLessThan(Math.min(...t.codes));
@@ -155,10 +158,11 @@ describe('frequency coding', () => {
   });
 
   it('orders ties by value so the table does not depend on input order', () => {
-    const a = fit([{ history: 'b' }, { history: 'a' }, { history: 'c' }, { history: 'a' }], ['history']);
-    const b = fit([{ history: 'a' }, { history: 'c' }, { history: 'b' }, { history: 'a' }], ['history']);
+    const h = (...xs: (string | null)[]) => xs.map((history) => ({ history }));
+    const a = fit(h('b', 'a', 'c', null, 'a', 'c', 'b', null, 'x'), ['history']);
+    const b = fit(h('x', 'c', 'a', 'b', null, 'a', 'b', null, 'c'), ['history']);
     expect(a).toEqual(b);
-    expect(a.tables.history!.values).toEqual(['a', 'b', 'c']);
+    expect(a.tables.history!.values).toEqual([null, 'a', 'b', 'c']);
   });
 
   it('keeps at most maxCategories values, the most frequent ones', () => {

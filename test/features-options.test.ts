@@ -50,7 +50,7 @@ describe('feature selection', () => {
     expect(() => learn({ sampleSize: 1.5 })).toThrow('options.sampleSize must be a non-negative integer, got 1.5');
     expect(() => learn({ seed: 2 ** 32 })).toThrow('options.seed must be an integer in [0, 2^32), got 4294967296');
     expect(() => learn({ seed: '1' })).toThrow('options.seed must be an integer in [0, 2^32), got "1"');
-    expect(() => learn({ maxCategories: 0 })).toThrow('options.maxCategories must be an integer in [1, 131072], got 0');
+    expect(() => learn({ maxCategories: 0 })).toThrow('options.maxCategories must be an integer in [1, 65536], got 0');
   });
 
   it('cannot observe after finish', () => {

@@ -11,13 +11,14 @@ import {
 } from '../src/zeek/features.js';
 import { batchOf, type Row } from './features-batch.js';
 
+// Each record twice, so every value is seen more than once and lands in a table.
 const rows: Row[] = [
   { proto: 'tcp', service: 'http', conn_state: 'SF', history: 'ShADadFf', 'id.resp_p': 80, duration: 0.4, orig_bytes: 600 },
   { proto: 'tcp', service: 'ssl', conn_state: 'SF', history: 'ShADadFf', 'id.resp_p': 443, duration: 0.5 },
   { proto: 'udp', service: null, conn_state: 'S0', history: 'D', 'id.resp_p': 137 },
   { proto: 'udp', service: 'dns', conn_state: 'SF', history: 'Dd', 'id.resp_p': 53, orig_bytes: 38, resp_bytes: 89 },
   { proto: 'icmp', conn_state: 'OTH', 'id.resp_p': 0 },
-];
+].flatMap((r) => [r, { ...r }]);
 
 function learnt(): FeatureSpec {
   const learner = new ConnFeatureLearner({ sampleSize: 8 });
@@ -84,8 +85,8 @@ describe('validateFeatureSpec on bad input', () => {
     ['null code', withTable({ codes: [0, 0, null] }), 'invalid feature spec: tables.proto.codes[2] must be a finite number within float32 range, got null'],
     ['short codes', withTable({ codes: [0] }), 'invalid feature spec: tables.proto.codes has 1 entries, expected 3 (one per value)'],
     ['repeated value', withTable({ values: ['tcp', 'tcp', 'udp'] }), 'invalid feature spec: tables.proto.values[1] repeats "tcp"'],
-    ['counts over total', withTable({ counts: [5, 5, 5] }), 'invalid feature spec: tables.proto.counts add up to more than total (5)'],
-    ['total mismatch', withTable({ total: 6 }), 'invalid feature spec: tables.proto.total is 6, but the spec counts 5 records'],
+    ['counts over total', withTable({ counts: [5, 5, 5] }), 'invalid feature spec: tables.proto.counts add up to more than total (10)'],
+    ['total mismatch', withTable({ total: 6 }), 'invalid feature spec: tables.proto.total is 6, but the spec counts 10 records'],
     ['bad unseen code', withTable({ unseenCode: 'x' }), 'invalid feature spec: tables.proto.unseenCode must be a finite number within float32 range, got "x"'],
     [
       'bad port key',

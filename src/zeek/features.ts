@@ -31,8 +31,11 @@ export const LABEL_COLUMNS: readonly string[] = ['label', 'detailed-label', 'det
 
 /** Tracked distinct values per field while learning: every tcp and udp port fits. */
 const MAX_TRACKED_VALUES = 131_072;
-/** Upper bound on a stored table, also enforced on untrusted specs. */
-const MAX_TABLE_ENTRIES = MAX_TRACKED_VALUES;
+/**
+ * Upper bound on a stored table, also enforced on untrusted specs. Five tables this size stay
+ * under the model file's 16 MiB limit on the spec for values of typical length.
+ */
+const MAX_TABLE_ENTRIES = 65_536;
 const DEFAULT_MAX_CATEGORIES = 10_000;
 const DEFAULT_SAMPLE_SIZE = 65_536;
 /** Largest finite float32: a code beyond it would become Infinity in the f32 rows. */

@@ -74,7 +74,7 @@ export class ValueCounter {
 export interface FrequencyTable {
   /** Training records counted (every record, not a sample). */
   total: number;
-  /** Values, most frequent first (ties: by value, null first), at most maxCategories. */
+  /** Values seen more than once, most frequent first (ties: by value, null first), at most maxCategories. */
   values: CategoryKey[];
   /** Occurrences of each value in training, for people reading the model. */
   counts: number[];
@@ -91,9 +91,13 @@ function compareKeys(a: CategoryKey, b: CategoryKey): number {
   return a < b ? -1 : 1;
 }
 
-/** Freezes the counts into a table of at most `maxCategories` entries, deterministically ordered. */
+/**
+ * Freezes the counts into a table of at most `maxCategories` entries, deterministically ordered.
+ * Values seen once are left out: their code is the unseen code, so storing them changes no
+ * feature value, and a port scan (tens of thousands of ports seen once) then costs nothing.
+ */
 export function buildFrequencyTable(counter: ValueCounter, maxCategories: number): FrequencyTable {
-  const order = counter.keys.map((_, i) => i);
+  const order = counter.keys.map((_, i) => i).filter((i) => counter.counts[i] > 1);
   order.sort((x, y) => counter.counts[y] - counter.counts[x] || compareKeys(counter.keys[x], counter.keys[y]));
   order.length = Math.min(order.length, maxCategories);
   const total = counter.total;
