@@ -1,0 +1,105 @@
+// Growable column storage for one RecordBatch. Parsers write record n into every column and
+// only then call commit(): a line rejected half-way leaves nothing behind, because the next record
+// overwrites the same slot.
+
+import type { ColumnRequest, RecordBatch, ZeekHeader } from './types.js';
+
+export class BatchBuilder {
+  length = 0;
+  private capacity: number;
+  lines: Float64Array;
+  starts: Uint32Array;
+  ends: Uint32Array;
+  /** One array per requested 'number' column, in request order. */
+  num: Float64Array[];
+  /** One array per requested 'string' column, in request order. */
+  str: (string | null)[][];
+
+  constructor(
+    readonly header: ZeekHeader,
+    readonly source: Uint8Array,
+    readonly numNames: readonly string[],
+    readonly strNames: readonly string[],
+    capacity: number,
+  ) {
+    this.capacity = Math.max(16, capacity | 0);
+    this.lines = new Float64Array(this.capacity);
+    this.starts = new Uint32Array(this.capacity);
+    this.ends = new Uint32Array(this.capacity);
+    this.num = numNames.map(() => new Float64Array(this.capacity));
+    this.str = strNames.map(() => []);
+  }
+
+  /** Makes sure slot `length` exists. */
+  reserve(): void {
+    if (this.length < this.capacity) return;
+    const cap = this.capacity * 2;
+    this.lines = grow(this.lines, new Float64Array(cap));
+    this.starts = grow(this.starts, new Uint32Array(cap));
+    this.ends = grow(this.ends, new Uint32Array(cap));
+    this.num = this.num.map((a) => grow(a, new Float64Array(cap)));
+    this.capacity = cap;
+  }
+
+  commit(line: number, start: number, end: number): void {
+    const n = this.length;
+    this.lines[n] = line;
+    this.starts[n] = start;
+    this.ends[n] = end;
+    this.length = n + 1;
+  }
+
+  finish(header: ZeekHeader = this.header): RecordBatch {
+    const n = this.length;
+    const fit = <T extends Float64Array | Uint32Array>(a: T): T =>
+      (a.length === n ? a : a.slice(0, n)) as T;
+    const numbers = new Map<string, Float64Array>();
+    this.numNames.forEach((name, j) => numbers.set(name, fit(this.num[j])));
+    const strings = new Map<string, (string | null)[]>();
+    this.strNames.forEach((name, j) => {
+      const a = this.str[j];
+      a.length = n;
+      strings.set(name, a);
+    });
+    return {
+      header,
+      length: n,
+      lines: fit(this.lines),
+      source: this.source,
+      starts: fit(this.starts),
+      ends: fit(this.ends),
+      numbers,
+      strings,
+    };
+  }
+}
+
+function grow<T extends Float64Array | Uint32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** The requested columns split by kind, names in request order; rejects duplicates and typos. */
+export function splitColumns(columns: readonly ColumnRequest[]): { numNames: string[]; strNames: string[] } {
+  if (!Array.isArray(columns)) {
+    throw new TypeError('options.columns must be an array of { name, kind }');
+  }
+  const numNames: string[] = [];
+  const strNames: string[] = [];
+  for (const [i, c] of columns.entries()) {
+    if (c === null || typeof c !== 'object' || typeof c.name !== 'string' || c.name === '') {
+      throw new TypeError(`options.columns[${i}].name must be a non-empty string`);
+    }
+    const list = c.kind === 'number' ? numNames : c.kind === 'string' ? strNames : null;
+    if (list === null) {
+      throw new TypeError(
+        `options.columns[${i}].kind must be 'number' or 'string', got ${JSON.stringify(c.kind)}`,
+      );
+    }
+    if (list.includes(c.name)) {
+      throw new TypeError(`options.columns requests ${c.name} as a ${c.kind} twice`);
+    }
+    list.push(c.name);
+  }
+  return { numNames, strNames };
+}

@@ -1,0 +1,250 @@
+// readChunks: cuts an input into chunks of whole lines for parseChunk, on the main thread while
+// workers parse. Per chunk it only finds line ends (native memchr through Buffer#indexOf) and looks
+// at the first byte of each line, to count lines and follow the `#` header blocks.
+//
+// Memory stays bounded whatever the input: at most one chunk, one read buffer and one line of up to
+// maxLineBytes are held. A longer line is cut to maxLineBytes + 1 bytes and the rest of it is
+// skipped as it streams past, so parseChunk still sees it (and rejects it as too long) on the right
+// line number.
+
+import { Buffer } from 'node:buffer';
+import { bytesToString } from './escape.js';
+import { applyDirective, jsonHeader } from './header.js';
+import { inputBytes, describeReadError, sourceName, type Source } from './input.js';
+import type { LogFormat, ZeekHeader } from './types.js';
+
+export const DEFAULT_CHUNK_BYTES = 4 << 20;
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+export interface Chunk {
+  /** Whole lines; owns its ArrayBuffer, so it can be transferred to a worker. */
+  bytes: Uint8Array;
+  /** 1-based number of the first line in `bytes`. */
+  firstLine: number;
+  /** The header in force at the chunk's start (pass to parseChunk). */
+  header: ZeekHeader | null;
+  /** The input's format, from its first non-blank line. */
+  format: LogFormat;
+  file: string;
+  /** Decompressed input bytes consumed up to the end of this chunk. */
+  bytesRead: number;
+}
+
+export interface ChunkOptions {
+  /** Name for messages; default the path, "stdin" or the stream's path. */
+  file?: string;
+  /** Target chunk size in bytes (chunks end on a line end at or after it). Default 4 MiB. */
+  chunkBytes?: number;
+  /** Longer lines are cut and rejected by parseChunk. Default 1 MiB. */
+  maxLineBytes?: number;
+}
+
+function positiveInt(name: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new TypeError(`options.${name} must be a positive integer, got ${String(v)}`);
+  }
+  return v;
+}
+
+/**
+ * The chunks of a Zeek log: a path, '-' (standard input) or a readable stream; gzip or not; TSV
+ * or JSON. An unreadable input or corrupt gzip data throws a ZeekReadError, after the lines read
+ * before the failure have been delivered.
+ */
+export function readChunks(source: Source, options: ChunkOptions = {}): AsyncGenerator<Chunk> {
+  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  if (typeof source !== 'string' && (source === null || typeof source !== 'object')) {
+    throw new TypeError('source must be a path, "-" or a readable stream');
+  }
+  const file = options.file ?? sourceName(source);
+  const chunkBytes = positiveInt('chunkBytes', options.chunkBytes, DEFAULT_CHUNK_BYTES);
+  const maxLineBytes = positiveInt('maxLineBytes', options.maxLineBytes, DEFAULT_MAX_LINE_BYTES);
+  return generate(source, file, chunkBytes, maxLineBytes);
+}
+
+async function* generate(source: Source, file: string, chunkBytes: number, maxLineBytes: number): AsyncGenerator<Chunk> {
+  const cutter = new LineCutter(file, chunkBytes, maxLineBytes);
+  let failure: unknown = null;
+  try {
+    for await (const b of inputBytes(source, file)) {
+      for (const c of cutter.push(b)) yield c;
+    }
+  } catch (err) {
+    failure = err;
+  }
+  for (const c of cutter.end()) yield c;
+  if (failure !== null) throw describeReadError(file, failure);
+}
+
+/** The synchronous core of readChunks: feed it bytes, get chunks. */
+export class LineCutter {
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  /** Length of the unfinished line at the end of parts. */
+  private tailLen = 0;
+  /** Discarding the rest of an over-long line until its line end. */
+  private skipping = false;
+  private started = false;
+  private inputLen = 0;
+  private emittedTo = 0;
+  private line = 1;
+  private header: ZeekHeader | null = null;
+  private format: LogFormat | null = null;
+
+  constructor(
+    readonly file: string,
+    readonly chunkBytes: number,
+    readonly maxLineBytes: number,
+  ) {}
+
+  push(input: Buffer): Chunk[] {
+    this.inputLen += input.length;
+    let b = input;
+    if (!this.started && b.length > 0) {
+      this.started = true;
+      if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+    }
+    if (this.skipping) {
+      const nl = b.indexOf(0x0a);
+      if (nl < 0) return [];
+      this.skipping = false;
+      b = b.subarray(nl + 1);
+    }
+    if (b.length === 0) return [];
+    this.parts.push(b);
+    this.partsLen += b.length;
+    const li = b.lastIndexOf(0x0a);
+    this.tailLen = li < 0 ? this.tailLen + b.length : b.length - li - 1;
+    const out: Chunk[] = [];
+    while (this.partsLen >= this.chunkBytes) {
+      const n = this.cutPoint();
+      if (n < 0) break;
+      out.push(this.chunk(this.take(n, 0)));
+    }
+    if (this.tailLen > this.maxLineBytes) out.push(this.cutLongLine());
+    return out;
+  }
+
+  /** Offset just after the first line end at or beyond chunkBytes, or -1. */
+  private cutPoint(): number {
+    const from = this.chunkBytes - 1;
+    let off = 0;
+    for (const p of this.parts) {
+      if (off + p.length > from) {
+        const q = p.indexOf(0x0a, Math.max(0, from - off));
+        if (q >= 0) return off + q + 1;
+      }
+      off += p.length;
+    }
+    return -1;
+  }
+
+  end(): Chunk[] {
+    if (this.partsLen > 0) return [this.cutAll()];
+    if (this.line === 1) return [this.chunk(new Uint8Array(0))]; // empty input: parseChunk reports it
+    if (this.inputLen > this.emittedTo) return [this.chunk(new Uint8Array(0))]; // skipped bytes
+    return [];
+  }
+
+  /** Copies the first n bytes of parts into a fresh array and keeps the rest. */
+  private take(n: number, extra: number): Uint8Array {
+    const out = new Uint8Array(n + extra);
+    let w = 0;
+    let i = 0;
+    while (w < n) {
+      const p = this.parts[i];
+      const k = Math.min(p.length, n - w);
+      out.set(k === p.length ? p : p.subarray(0, k), w);
+      w += k;
+      if (k < p.length) {
+        this.parts[i] = p.subarray(k);
+        break;
+      }
+      i++;
+    }
+    this.parts.splice(0, i);
+    this.partsLen -= n;
+    return out;
+  }
+
+  private cutAll(): Chunk {
+    const bytes = this.take(this.partsLen, 0);
+    this.parts = [];
+    this.tailLen = 0;
+    return this.chunk(bytes);
+  }
+
+  private cutLongLine(): Chunk {
+    const lineStart = this.partsLen - this.tailLen;
+    const keep = lineStart + this.maxLineBytes + 1;
+    const bytes = this.take(keep, 1);
+    bytes[keep] = 0x0a;
+    this.parts = [];
+    this.partsLen = 0;
+    this.tailLen = 0;
+    this.skipping = true;
+    return this.chunk(bytes);
+  }
+
+  /** Scans the lines of `bytes` (cutting over-long ones) and wraps it as a Chunk. */
+  private chunk(bytes: Uint8Array): Chunk {
+    const header = this.startHeader(bytes);
+    const firstLine = this.line;
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const n = view.length;
+    const max = this.maxLineBytes;
+    let p = 0;
+    let w = -1; // write position once a line has been cut
+    while (p < n) {
+      let nl = view.indexOf(0x0a, p);
+      if (nl < 0) nl = n;
+      const next = nl < n ? nl + 1 : n;
+      this.line++;
+      if (nl - p > max) {
+        if (w < 0) w = p;
+        view.copyWithin(w, p, p + max + 1);
+        w += max + 1;
+        view[w++] = 0x0a;
+        p = next;
+        continue;
+      }
+      const first = view[p];
+      if (first === 0x23) {
+        let e = nl;
+        if (e > p && view[e - 1] === 0x0d) e--;
+        this.header = applyDirective(this.header, bytesToString(view, p, e));
+        this.format ??= 'tsv';
+      } else if (this.format === null && nl > p && !(nl === p + 1 && first === 0x0d)) {
+        this.format = first === 0x7b ? 'json' : 'tsv';
+      }
+      if (this.header === null && first === 0x7b) this.header = jsonHeader();
+      if (w >= 0) {
+        view.copyWithin(w, p, next);
+        w += next - p;
+      }
+      p = next;
+    }
+    this.emittedTo = this.inputLen - this.partsLen;
+    return {
+      bytes: w >= 0 ? bytes.subarray(0, w) : bytes,
+      firstLine,
+      header,
+      format: this.format ?? 'tsv',
+      file: this.file,
+      bytesRead: this.emittedTo,
+    };
+  }
+
+  /**
+   * The header at the start of `bytes`. A JSON log starts with the synthetic JSON header rather
+   * than null when its first line (after blank ones) is an object; parseChunk treats both alike.
+   */
+  private startHeader(bytes: Uint8Array): ZeekHeader | null {
+    if (this.header !== null || this.format !== null) return this.header;
+    let p = 0;
+    while (p < bytes.length && (bytes[p] === 0x0a || bytes[p] === 0x0d)) p++;
+    if (p < bytes.length && bytes[p] === 0x7b) return jsonHeader();
+    return null;
+  }
+}

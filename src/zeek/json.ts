@@ -1,0 +1,122 @@
+// Records of Zeek's JSON format (one object per line) into the same typed columns as TSV, so that
+// one log gives the same records in either format:
+// - keys are Zeek names with dots ("id.orig_h"); a nested object is looked up along the dots too;
+// - a missing key (or null) is unset;
+// - 'number': JSON numbers as they are, true/false as 1/0, strings holding a number or an ISO-8601
+//   time (the streaming flavour's ts and _write_ts) as that number;
+// - 'string': text as it is, numbers as JS prints them, true/false as "T"/"F", arrays joined with
+//   "," (Zeek's TSV set separator), an empty array as "" (TSV's "(empty)").
+
+import { BatchBuilder } from './batch.js';
+import { ChunkContext } from './context.js';
+import { jsonHeader } from './header.js';
+import { parseIsoTime, parseNumberText } from './numbers.js';
+import type { ZeekHeader } from './types.js';
+
+/** Per-batch state: the keys seen, in first-seen order, and the log's `_path`. */
+export class JsonBatchState {
+  readonly keys = new Set<string>();
+  path: string | null = null;
+
+  header(): ZeekHeader {
+    const h = jsonHeader(this.path ?? '');
+    h.fields = [...this.keys];
+    h.types = h.fields.map(() => '');
+    return h;
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function lookup(obj: { [k: string]: Json }, name: string): Json | undefined {
+  if (Object.hasOwn(obj, name)) return obj[name];
+  if (!name.includes('.')) return undefined;
+  let cur: Json | undefined = obj;
+  for (const part of name.split('.')) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, part)) {
+      return undefined;
+    }
+    cur = cur[part];
+  }
+  return cur;
+}
+
+function describe(v: Json): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v;
+}
+
+function asText(v: Json): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'T' : 'F';
+  if (typeof v === 'number') return String(v);
+  if (Array.isArray(v)) return v.map((x) => (x === null ? '-' : asText(x))).join(',');
+  return v === null ? '-' : JSON.stringify(v);
+}
+
+/** What a JSON line turned out to be, so the caller can batch by `_path`. */
+export type JsonLine = { kind: 'object'; value: { [k: string]: Json }; path: string | null } | { kind: 'done' };
+
+/**
+ * Parses the JSON text of one line (b[s, e), no line end). Returns the object, or 'done' when the
+ * line was rejected (already reported to ctx).
+ */
+export function readJsonObject(ctx: ChunkContext, s: number, e: number, lineNo: number, hasEol: boolean): JsonLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(ctx.buf.toString('utf8', s, e));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    ctx.reject(lineNo, null, 'bad JSON', `not valid JSON (${why})` + ChunkContext.truncatedHint(hasEol));
+    return { kind: 'done' };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    ctx.reject(lineNo, null, 'bad JSON', `expected a JSON object, found ${describe(value as Json)}`);
+    return { kind: 'done' };
+  }
+  const obj = value as { [k: string]: Json };
+  const p = Object.hasOwn(obj, '_path') ? obj._path : undefined;
+  return { kind: 'object', value: obj, path: typeof p === 'string' ? p : null };
+}
+
+/** Writes one parsed JSON record into `out`; false (and reported) if a requested value is bad. */
+export function addJsonRecord(
+  ctx: ChunkContext,
+  state: JsonBatchState,
+  out: BatchBuilder,
+  obj: { [k: string]: Json },
+  lineNo: number,
+  start: number,
+  end: number,
+): boolean {
+  out.reserve();
+  const n = out.length;
+  const numNames = out.numNames;
+  for (let j = 0; j < numNames.length; j++) {
+    const name = numNames[j];
+    const v = lookup(obj, name);
+    let x: number;
+    if (v === undefined || v === null) x = NaN;
+    else if (typeof v === 'number') x = v;
+    else if (typeof v === 'boolean') x = v ? 1 : 0;
+    else if (typeof v === 'string') {
+      x = v === '' ? NaN : parseNumberText(v);
+      if (x !== x && v !== '') x = parseIsoTime(v);
+      if (x !== x && v !== '' && v.toLowerCase() !== 'nan') {
+        ctx.reject(lineNo, name, 'bad number', `not a number: ${JSON.stringify(v.slice(0, 40))}`);
+        return false;
+      }
+    } else {
+      ctx.reject(lineNo, name, 'bad number', `expected a number, found ${describe(v)}`);
+      return false;
+    }
+    out.num[j][n] = x;
+  }
+  const strNames = out.strNames;
+  for (let j = 0; j < strNames.length; j++) {
+    const v = lookup(obj, strNames[j]);
+    out.str[j][n] = v === undefined || v === null ? null : asText(v);
+  }
+  for (const k in obj) if (!state.keys.has(k)) state.keys.add(k);
+  out.commit(lineNo, start, end);
+  return true;
+}
