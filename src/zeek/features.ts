@@ -336,7 +336,17 @@ function makeEncoder(def: FeatureDef, spec: FeatureSpec): Encoder {
       const unseen = table.unseenCode;
       return (src, n, out, j, stride) => {
         const a = stringColumn(src, f0);
-        for (let r = 0, o = j; r < n; r++, o += stride) out[o] = codes.get(a[r]) ?? unseen;
+        // Logs come in runs (tcp, tcp, tcp…): comparing with the previous value is cheaper than hashing.
+        let last: CategoryKey | undefined;
+        let code = unseen;
+        for (let r = 0, o = j; r < n; r++, o += stride) {
+          const v = a[r];
+          if (v !== last) {
+            last = v;
+            code = codes.get(v) ?? unseen;
+          }
+          out[o] = code;
+        }
       };
     }
     case 'port': {

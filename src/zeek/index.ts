@@ -28,3 +28,25 @@ export {
   type ReadOptions,
   type ZeekLogReader,
 } from './reader.js';
+
+// conn.log features (issue 3, part 3): a versioned, JSON-serialisable spec learnt in one streaming
+// pass (frequency tables over all records + a seeded reservoir sample), and featurize for scoring.
+export {
+  ConnFeatureLearner,
+  connFeatureColumns,
+  featurize,
+  validateFeatureSpec,
+  portKey,
+  FeatureSpecError,
+  FEATURE_SPEC_VERSION,
+  CONN_FEATURES,
+  LABEL_COLUMNS,
+  UNSET_VALUE,
+  UNKNOWN_BOOL_VALUE,
+  type ConnFeatureName,
+  type ConnFeatureOptions,
+  type FeatureColumns,
+  type FeatureSpec,
+  type TrainingSample,
+} from './features.js';
+export { frequencyCode, unseenCode, type CategoryKey, type FrequencyTable } from './frequency.js';
