@@ -39,7 +39,7 @@ describe.skipIf(!haveZat)('through readZeekLog', () => {
     const { spec, sample } = await learn(ZAT);
     expect(spec.records).toBe(360);
     expect(spec.tables.proto).toMatchObject({ values: ['udp', 'tcp', 'icmp'], counts: [225, 115, 20] });
-    expect(sample.rows).toBe(100);
+    expect(sample.nRows).toBe(100);
     expect(sample.data.every(Number.isFinite)).toBe(true);
   });
 

@@ -116,7 +116,7 @@ describe('Zeek opt.basic conn.log (current field set)', () => {
 
   it('encodes the whole sample finite, one row per record when the log fits the reservoir', () => {
     const { sample, batch } = learn(BTEST_CONN);
-    expect(sample.rows).toBe(batch.length);
+    expect(sample.nRows).toBe(batch.length);
     expect(sample.data.every(Number.isFinite)).toBe(true);
   });
 });

@@ -116,15 +116,15 @@ describe('ConnFeatureLearner sample', () => {
     const { spec, sample } = run([]);
     expect(spec.records).toBe(500);
     expect(spec.tables.proto!.counts).toEqual([428, 72]);
-    expect(sample.rows).toBe(64);
+    expect(sample.nRows).toBe(64);
     expect(sample.seen).toBe(500);
-    expect(sample.nFeatures).toBe(spec.features.length);
+    expect(sample.nCols).toBe(spec.features.length);
     expect(sample.data.length).toBe(64 * spec.features.length);
     expect(sample.data.every(Number.isFinite)).toBe(true);
     // Each sampled row is the featurised record of its line: orig_bytes = line - 1 by construction.
     const j = spec.features.indexOf('orig_bytes');
-    for (let r = 0; r < sample.rows; r++) {
-      expect(sample.data[r * sample.nFeatures + j]).toBe(Math.fround(Math.log1p(sample.lines[r] - 1)));
+    for (let r = 0; r < sample.nRows; r++) {
+      expect(sample.data[r * sample.nCols + j]).toBe(Math.fround(Math.log1p(sample.lines[r] - 1)));
     }
   });
 

@@ -414,12 +414,13 @@ export function featurize(batch: FeatureColumns, spec: FeatureSpec, out?: Float3
 // ---------------------------------------------------------------------------------------------
 // Learning: one streaming pass counts every categorical value and keeps a reservoir of raw values.
 
-/** Reservoir rows encoded with the finished spec: what the engine is fitted on. */
+/** Reservoir rows encoded with the finished spec: what the engine is fitted on (a Matrix for it). */
 export interface TrainingSample {
-  /** rows × nFeatures f32, row-major, all finite. */
+  /** nRows × nCols f32, row-major, all finite. */
   data: Float32Array;
-  rows: number;
-  nFeatures: number;
+  nRows: number;
+  /** spec.features.length */
+  nCols: number;
   /** Input line number of each sampled record (same order as the rows). */
   lines: Float64Array;
   /** Records observed in total. */
@@ -458,7 +459,7 @@ class PortCounter {
  *   // read with columns: learner.columns
  *   for (const batch of batches) learner.observe(batch);
  *   const spec = learner.finish();
- *   const { data, rows, nFeatures } = learner.sample();
+ *   const { data, nRows, nCols } = learner.sample();
  */
 export class ConnFeatureLearner {
   /** The columns the reader must extract for observe(). */
@@ -579,8 +580,8 @@ export class ConnFeatureLearner {
     const data = featurize({ length: rows, numbers, strings: this.keptStrings }, spec);
     return {
       data,
-      rows,
-      nFeatures: spec.features.length,
+      nRows: rows,
+      nCols: spec.features.length,
       lines: this.keptLines.slice(0, rows),
       seen: this.records,
     };
