@@ -1,0 +1,141 @@
+// The table the CLI prints for the strangest connections: one line each, readable in an
+// 80–160 column terminal, no dependency. Cells that do not fit are shortened with an ellipsis
+// (in the middle for connections, so both ports stay visible).
+
+/** One row of the table; the caller has already picked and ordered them. */
+export interface TopRow {
+  /** Epoch seconds (Zeek `ts`); NaN when unknown. */
+  ts: number;
+  origH: string | null;
+  /** NaN when unknown. */
+  origP: number;
+  respH: string | null;
+  respP: number;
+  proto: string | null;
+  service: string | null;
+  /** NaN when unset. */
+  origBytes: number;
+  respBytes: number;
+  /** s(x) in (0, 1], higher = more anomalous. */
+  score: number;
+  /** Why it stands out, e.g. "resp_p rare, orig_bytes high" (from the caller). */
+  reason: string;
+}
+
+export interface TopTableOptions {
+  /** Total width to fit, in columns (default 120; pass process.stdout.columns for a terminal). */
+  width?: number;
+  /** Plain ASCII ("->", "...") instead of "→" and "…", for terminals and files that need it. */
+  ascii?: boolean;
+}
+
+interface Col {
+  title: string;
+  right: boolean;
+  /** Most the column may take before its cells are shortened. */
+  max: number;
+  middle: boolean;
+}
+
+const COLS: Col[] = [
+  { title: '#', right: true, max: 6, middle: false },
+  { title: 'time (UTC)', right: false, max: 20, middle: false },
+  { title: 'connection', right: false, max: 64, middle: true },
+  { title: 'proto/service', right: false, max: 18, middle: false },
+  { title: 'bytes orig/resp', right: true, max: 17, middle: false },
+  { title: 'score', right: true, max: 6, middle: false },
+  { title: 'reason', right: false, max: Number.MAX_SAFE_INTEGER, middle: false },
+];
+const GAP = '  ';
+const MIN_REASON = 24;
+/** A connection column narrower than this shows too little of either end to be useful. */
+const MIN_CONN = 28;
+
+function isoTime(ts: number): string {
+  if (!Number.isFinite(ts)) return '-';
+  // Whole seconds: enough to find the record again, and 4 columns narrower.
+  const d = new Date(Math.floor(ts) * 1000);
+  return Number.isNaN(d.getTime()) ? '-' : d.toISOString().replace('.000Z', 'Z');
+}
+
+function endpoint(host: string | null, port: number): string {
+  const h = host === null || host === '' ? '?' : host.includes(':') ? `[${host}]` : host;
+  return Number.isFinite(port) ? `${h}:${port}` : h;
+}
+
+/** 1536 → "1.5K": powers of 1024, as `ls -h` and `du -h` print them. */
+export function humanBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '-';
+  if (n < 1024) return String(Math.round(n));
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return (v < 10 ? v.toFixed(1) : String(Math.round(v))) + units[u];
+}
+
+/** Shortens `s` to `width` columns with an ellipsis at the end or in the middle. */
+export function truncate(s: string, width: number, middle = false, ellipsis = '…'): string {
+  const chars = Array.from(s);
+  if (chars.length <= width) return s;
+  const keep = width - ellipsis.length;
+  if (keep <= 0) return chars.slice(0, width).join('');
+  if (!middle) return chars.slice(0, keep).join('') + ellipsis;
+  const head = Math.ceil(keep / 2);
+  return chars.slice(0, head).join('') + ellipsis + chars.slice(chars.length - (keep - head)).join('');
+}
+
+const len = (s: string): number => Array.from(s).length;
+
+/**
+ * The top anomalies as aligned text lines (header, rule, one line per row), ending in "\n".
+ * Rows are numbered in the order given.
+ */
+export function renderTopTable(rows: readonly TopRow[], opts: TopTableOptions = {}): string {
+  const width = Math.max(60, Math.floor(opts.width ?? 120));
+  const arrow = opts.ascii ? ' -> ' : ' → ';
+  const ellipsis = opts.ascii ? '...' : '…';
+  if (rows.length === 0) return '(no records to show)\n';
+
+  const cells = rows.map((r, i) => [
+    String(i + 1),
+    isoTime(r.ts),
+    endpoint(r.origH, r.origP) + arrow + endpoint(r.respH, r.respP),
+    `${r.proto ?? '-'}/${r.service ?? '-'}`,
+    `${humanBytes(r.origBytes)} / ${humanBytes(r.respBytes)}`,
+    Number.isFinite(r.score) ? r.score.toFixed(4) : '-',
+    r.reason.replace(/\s+/g, ' ').trim(),
+  ]);
+
+  const widths = COLS.map((c, k) =>
+    Math.min(c.max, Math.max(len(c.title), ...cells.map((row) => len(row[k])))),
+  );
+  // The reason takes what is left of the width; when too little is left, the connection column
+  // gives up space first (IPv6 pairs are the widest cells).
+  const fixed = (): number => widths.slice(0, -1).reduce((a, b) => a + b, 0) + GAP.length * (COLS.length - 1);
+  const reasonIdx = COLS.length - 1;
+  const connIdx = 2;
+  let room = width - fixed();
+  if (room < MIN_REASON) {
+    widths[connIdx] = Math.max(Math.min(MIN_CONN, widths[connIdx]), widths[connIdx] - (MIN_REASON - room));
+    room = width - fixed();
+  }
+  widths[reasonIdx] = Math.max(MIN_REASON, Math.min(room, Math.max(len(COLS[reasonIdx].title), ...cells.map((r) => len(r[reasonIdx])))));
+
+  const line = (row: string[]): string =>
+    row
+      .map((cell, k) => {
+        const t = truncate(cell, widths[k], COLS[k].middle, ellipsis);
+        const pad = ' '.repeat(Math.max(0, widths[k] - len(t)));
+        return COLS[k].right ? pad + t : k === reasonIdx ? t : t + pad;
+      })
+      .join(GAP)
+      .trimEnd();
+
+  const out = [line(COLS.map((c) => c.title)), widths.map((w) => (opts.ascii ? '-' : '─').repeat(w)).join(GAP)];
+  for (const row of cells) out.push(line(row));
+  return out.join('\n') + '\n';
+}
