@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// zeek-iforest: thin commands over the library (src/pipeline). Usage errors print one line and exit
+// 2; input and model errors print their message and exit 1; a stack trace only with --verbose.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { InputError, ModelFormatError, OptionError } from '../errors.js';
+import { fitLogs, type FitLogsOptions } from '../pipeline/fit-logs.js';
+import { scoreLogs } from '../pipeline/score-logs.js';
+import { evaluateLogs } from '../pipeline/evaluate.js';
+import { FeatureSpecError } from '../zeek/features.js';
+import { ZeekParseError, ZeekReadError } from '../zeek/errors.js';
+import { describeStats, summaryJson } from './report.js';
+import { topTable } from './top.js';
+import { UsageError, parseContamination, parseInteger, parseList } from './usage.js';
+
+const VERSION = '0.1.0';
+
+interface FitFlags {
+  trees: number;
+  sampleSize: number;
+  seed: number;
+  contamination: number | 'auto';
+  features?: string[];
+  reservoir: number;
+  engine: 'wasm' | 'ts';
+  strict?: boolean;
+  json?: boolean;
+}
+
+function fitOptions(program: Command): Command {
+  return program
+    .option('--trees <n>', 'trees in the forest', parseInteger('--trees', 1, 10_000), 100)
+    .option('--sample-size <n>', 'records drawn to grow each tree (ψ)', parseInteger('--sample-size', 2, 65_536), 256)
+    .option('--seed <n>', 'seed of every random choice: same seed and logs, same model', parseInteger('--seed', 0, 0xffffffff), 1)
+    .option('--contamination <share>', "expected share of anomalies in (0, 0.5], or 'auto' (threshold 0.5, as in the paper)", parseContamination, 0.001)
+    .option('--features <names>', 'comma-separated features to use (see docs/FEATURES.md); default: all the logs carry', parseList)
+    .option('--reservoir <n>', 'records kept (uniformly sampled) to fit on', parseInteger('--reservoir', 2, 10_000_000), 65_536)
+    .addOption(new Option('--engine <name>', 'wasm, or ts (the pure-TypeScript twin; same results)').choices(['wasm', 'ts']).default('wasm'));
+}
+
+function commonOptions(program: Command): Command {
+  return program
+    .option('--strict', 'stop at the first bad line instead of skipping and counting it')
+    .option('--json', 'print run statistics as one JSON object (stdout, or stderr when records go to stdout)')
+    .option('--verbose', 'show stack traces of unexpected errors');
+}
+
+function toFitLogsOptions(o: FitFlags): FitLogsOptions {
+  return {
+    trees: o.trees, sampleSize: o.sampleSize, seed: o.seed, contamination: o.contamination,
+    features: o.features, reservoir: o.reservoir, engine: o.engine, strict: o.strict, progress: true,
+  };
+}
+
+function report(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+const program = new Command('zeek-iforest')
+  .description('Isolation Forest anomaly detection for Zeek conn logs (TSV, JSON, gzip, stdin as -)')
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+fitOptions(commonOptions(program.command('run', { isDefault: true })
+  .description('fit on the logs and score them in one go; print the top anomalies with reasons')
+  .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
+  .option('--top <n>', 'anomalies to show', parseInteger('--top', 1, 10_000), 20)
+  .option('--threads <n>', 'worker threads for scoring (0 = main thread)', parseInteger('--threads', 0, 256))))
+  .action(async (logs: string[], o: FitFlags & { top: number; threads?: number }) => {
+    if (logs.includes('-')) throw new UsageError('the one-go mode reads its logs twice (fit, then score), so it cannot take stdin: use `fit` then `score`');
+    const fitted = await fitLogs(logs, toFitLogsOptions(o));
+    const scored = await scoreLogs(logs, { model: fitted.forest.toBytes(), threads: o.threads, top: o.top, strict: o.strict, progress: true });
+    if (o.json) {
+      process.stdout.write(summaryJson({ command: 'run', files: scored.files, records: scored.records, rejected: scored.rejected, anomalies: scored.anomalies, threshold: fitted.forest.threshold, seconds: fitted.seconds + scored.seconds, top: scored.top.map((c) => ({ file: c.file, line: c.line, score: c.score, reason: c.reason })) }) + '\n');
+      return;
+    }
+    process.stdout.write(topTable(scored.top) + '\n');
+    report(describeStats(scored.files, 'scored'));
+    report(`${scored.records.toLocaleString('en-US')} records scored, ${scored.anomalies.toLocaleString('en-US')} above the threshold ${fitted.forest.threshold.toFixed(4)}, in ${(fitted.seconds + scored.seconds).toFixed(2)} s (fitted on ${fitted.sampled.toLocaleString('en-US')} sampled records)`);
+  });
+
+fitOptions(commonOptions(program.command('fit')
+  .description('fit a model on the logs, in one pass over them, and save it')
+  .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
+  .requiredOption('-o, --output <model>', 'model file to write')))
+  .action(async (logs: string[], o: FitFlags & { output: string }) => {
+    const fitted = await fitLogs(logs, toFitLogsOptions(o));
+    writeFileSync(o.output, fitted.forest.toBytes());
+    const summary = { command: 'fit', files: fitted.files, records: fitted.records, rejected: fitted.rejected, sampled: fitted.sampled, threshold: fitted.forest.threshold, seconds: fitted.seconds, model: o.output };
+    if (o.json) {
+      process.stdout.write(summaryJson(summary) + '\n');
+      return;
+    }
+    report(describeStats(fitted.files, 'read'));
+    report(`model written to ${o.output}: ${fitted.forest.trees} trees × ${fitted.forest.sampleSize} records, fitted on ${fitted.sampled.toLocaleString('en-US')} sampled of ${fitted.records.toLocaleString('en-US')} records, threshold ${fitted.forest.threshold.toFixed(4)}, ${fitted.seconds.toFixed(2)} s`);
+  });
+
+commonOptions(program.command('score')
+  .description('score every record with a saved model; adds anomaly_score and anomaly fields')
+  .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
+  .requiredOption('-m, --model <file>', 'model file written by `fit`')
+  .option('-o, --output <file>', 'output file (default: stdout); written whole or not at all')
+  .addOption(new Option('--format <format>', 'zeek (TSV with Zeek headers) or json (one object per line)').choices(['zeek', 'json']).default('zeek'))
+  .option('--threads <n>', 'worker threads (0 = main thread); default: the cores available', parseInteger('--threads', 0, 256))
+  .option('--top <n>', 'also print the top n anomalies to stderr', parseInteger('--top', 0, 10_000), 0)
+  .option('--alerts-only', 'write only the records above the threshold'))
+  .action(async (logs: string[], o: { model: string; output?: string; format: 'zeek' | 'json'; threads?: number; top: number; alertsOnly?: boolean; strict?: boolean; json?: boolean }) => {
+    const model = readModelFile(o.model);
+    const result = await scoreLogs(logs, {
+      model, out: o.output ?? process.stdout, format: o.format, threads: o.threads, top: o.top,
+      alertsOnly: o.alertsOnly, strict: o.strict, progress: o.output !== undefined,
+    });
+    if (o.top > 0) report(topTable(result.top));
+    const summary = { command: 'score', files: result.files, records: result.records, rejected: result.rejected, anomalies: result.anomalies, seconds: result.seconds };
+    if (o.json) (o.output ? process.stdout : process.stderr).write(summaryJson(summary) + '\n');
+    else report(`${describeStats(result.files, 'scored')}\n${result.records.toLocaleString('en-US')} records scored, ${result.anomalies.toLocaleString('en-US')} anomalies, ${result.seconds.toFixed(2)} s`);
+  });
+
+commonOptions(program.command('eval')
+  .description('ROC-AUC and PR-AUC of the scores against a label column')
+  .argument('<logs...>', 'labelled Zeek logs')
+  .option('--label-field <name>', 'field holding the label', 'label')
+  .requiredOption('--positive <values>', 'label values of anomalies (comma-separated, case-insensitive)', parseList)
+  .option('--negative <values>', 'label values of normal records (default: every other value)', parseList)
+  .option('-m, --model <file>', 'score with this model (fitted elsewhere); default: fit on the input itself'))
+  .option('--trees <n>', 'trees, when fitting on the input', parseInteger('--trees', 1, 10_000), 100)
+  .option('--seed <n>', 'seed, when fitting on the input', parseInteger('--seed', 0, 0xffffffff), 1)
+  .action(async (logs: string[], o: { labelField: string; positive: string[]; negative?: string[]; model?: string; trees: number; seed: number; strict?: boolean; json?: boolean }) => {
+    const result = await evaluateLogs(logs, {
+      labelField: o.labelField, positive: o.positive, negative: o.negative, strict: o.strict,
+      model: o.model === undefined ? undefined : readModelFile(o.model), trees: o.trees, seed: o.seed,
+    });
+    if (o.json) {
+      process.stdout.write(summaryJson({ command: 'eval', ...result }) + '\n');
+      return;
+    }
+    report(describeStats(result.files, 'scored'));
+    const other = Object.entries(result.leftOut).map(([label, n]) => `${n} ${label}`).join(', ');
+    process.stdout.write(`ROC-AUC ${result.rocAuc.toFixed(4)}  PR-AUC ${result.prAuc.toFixed(4)}  (${result.positives} positive, ${result.negatives} negative${other ? `; left out: ${other}` : ''}; ${result.fitted ? 'fitted on the input' : 'model given'})\n`);
+  });
+
+function readModelFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read the model file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** Errors that are the user's to fix: print the message, no stack. */
+function isUserError(error: unknown): boolean {
+  return [UsageError, OptionError, InputError, ModelFormatError, FeatureSpecError, ZeekParseError, ZeekReadError].some((k) => error instanceof k) ||
+    (error instanceof Error && (error.name === 'ZeekParseError' || error.name === 'ZeekReadError'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; commander has already printed its usage message.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
+    }
+    const verbose = argv.includes('--verbose');
+    if (error instanceof UsageError) {
+      process.stderr.write(`zeek-iforest: ${error.message}\n`);
+      return 2;
+    }
+    if (isUserError(error) && !verbose) {
+      process.stderr.write(`zeek-iforest: ${(error as Error).message}\n`);
+      return 1;
+    }
+    process.stderr.write(`zeek-iforest: ${verbose ? (error as Error).stack : (error as Error).message}\n`);
+    if (!verbose) process.stderr.write('(this looks like a bug: run again with --verbose and report the trace)\n');
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,34 @@
+// What the CLI tells a person (stderr) or a script (--json) about a run.
+
+import { formatRejection } from '../zeek/errors.js';
+import type { ReadStats } from '../zeek/types.js';
+
+export interface RunSummary {
+  command: string;
+  files: ReadStats[];
+  records: number;
+  rejected: number;
+  seconds: number;
+  [extra: string]: unknown;
+}
+
+/** Per input: lines read, records used, rejected lines with the first reasons. */
+export function describeStats(files: ReadStats[], verb: string): string {
+  const lines: string[] = [];
+  for (const f of files) {
+    const reasons = Object.entries(f.rejectedByReason).map(([r, n]) => `${n.toLocaleString('en-US')} ${r}`).join(', ');
+    lines.push(`${f.file}: ${f.linesRead.toLocaleString('en-US')} lines read, ${f.records.toLocaleString('en-US')} records ${verb}, ` +
+      `${f.headerLines.toLocaleString('en-US')} header lines, ${f.rejected.toLocaleString('en-US')} rejected${reasons ? ` (${reasons})` : ''}`);
+    for (const r of f.firstRejections) lines.push(`  rejected ${formatRejection(r)}`);
+    if (f.rejected > f.firstRejections.length) lines.push(`  … and ${f.rejected - f.firstRejections.length} more rejected lines`);
+  }
+  return lines.join('\n');
+}
+
+export function summaryJson(summary: RunSummary): string {
+  return JSON.stringify({
+    ...summary,
+    seconds: Number(summary.seconds.toFixed(3)),
+    files: summary.files.map((f) => ({ ...f, firstRejections: f.firstRejections.map(formatRejection) })),
+  });
+}

@@ -1,0 +1,52 @@
+// Why a row scored high: the features whose splits isolated it. An anomaly is isolated in short
+// paths (Liu et al. 2008), so every real split on a row's path in a tree gets credit 1 / h, h being
+// that tree's path length: splits on short paths dominate, and a feature that isolates the row in
+// many trees comes first. The side taken says whether the value was high or low there.
+// Only the few rows a person will read are explained, so this is plain TypeScript.
+
+import { SPLIT_BYTES, splitCount, treeBytes } from './layout.js';
+
+export interface Contribution {
+  /** Column index of the feature. */
+  feature: number;
+  /** 'high' when the row went above the split values (right), 'low' when at or below them. */
+  direction: 'high' | 'low';
+  /** Share of the row's total credit, in (0, 1]. */
+  share: number;
+}
+
+/**
+ * The features that isolated `row` (nCols f32 values), strongest first, at most `limit`.
+ * forest: `trees` tree records of height `height` (src/layout.ts).
+ */
+export function explainRow(forest: Uint8Array, trees: number, height: number, row: ArrayLike<number>, limit = 3): Contribution[] {
+  const view = new DataView(forest.buffer, forest.byteOffset, forest.byteLength);
+  const nSplits = splitCount(height);
+  const stride = treeBytes(height);
+  const credit = new Map<number, number>(); // key: feature * 2 + (went right ? 1 : 0)
+  const path: number[] = [];
+  for (let t = 0; t < trees; t++) {
+    const base = t * stride;
+    path.length = 0;
+    let i = 0;
+    for (let level = 0; level < height; level++) {
+      const feature = view.getUint32(base + i * SPLIT_BYTES, true);
+      const threshold = view.getFloat32(base + i * SPLIT_BYTES + 4, true);
+      // +Infinity marks padding below a leaf the fit reached early: the real path has ended.
+      if (threshold === Infinity) break;
+      const right = row[feature] > threshold ? 1 : 0;
+      path.push(feature * 2 + right);
+      i = 2 * i + 1 + right;
+    }
+    while (i < nSplits) i = 2 * i + 1;
+    const h = view.getFloat32(base + nSplits * SPLIT_BYTES + (i - nSplits) * 4, true);
+    const weight = 1 / Math.max(h, 1);
+    for (const key of path) credit.set(key, (credit.get(key) ?? 0) + weight);
+  }
+  let total = 0;
+  for (const v of credit.values()) total += v;
+  return [...credit.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, limit)
+    .map(([key, v]) => ({ feature: key >> 1, direction: key & 1 ? 'high' : 'low', share: v / total }));
+}

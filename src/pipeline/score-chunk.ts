@@ -1,0 +1,196 @@
+// The work of one chunk of a log: parse, featurise with the model's spec, score, explain the
+// strongest candidates, and format the output. Runs inside a piscina worker (worker.ts) or inline
+// (threads: 0); both give the same bytes, because nothing here depends on where it runs.
+
+import { explainRow } from '../explain.js';
+import { IsolationForest } from '../forest.js';
+import { formatJsonRecords } from '../output/json-writer.js';
+import { formatZeekRecords } from '../output/zeek-writer.js';
+import { connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
+import { parseChunk } from '../zeek/parse.js';
+import type { ColumnRequest, RecordBatch, ZeekHeader } from '../zeek/types.js';
+import type { ChunkCounts } from './stats.js';
+
+export type OutputFormat = 'zeek' | 'json' | 'none';
+
+/** Settings fixed for a whole run, sent to each worker once. */
+export interface ScoreSettings {
+  model: Uint8Array;
+  output: OutputFormat;
+  alertsOnly: boolean;
+  strict: boolean;
+  maxLineBytes: number;
+  /** Candidates kept per chunk for the top-anomalies table (0: none). */
+  topN: number;
+}
+
+export interface ChunkTask {
+  bytes: Uint8Array;
+  firstLine: number;
+  header: ZeekHeader | null;
+  file: string;
+}
+
+/** One of the highest-scoring records of a chunk, with what a person needs to read it. */
+export interface Candidate {
+  score: number;
+  file: string;
+  line: number;
+  /** Raw record text, as in the log. */
+  text: string;
+  header: ZeekHeader;
+  /** "orig_bytes high, service rare". */
+  reason: string;
+}
+
+export interface ScoredChunk extends ChunkCounts {
+  /** Formatted output of all segments, back to back. */
+  out: Uint8Array;
+  /** Each segment: the header its records are under, and where its bytes end in `out`. */
+  segments: { header: ZeekHeader; end: number }[];
+  anomalies: number;
+  /** Strongest first, at most settings.topN. */
+  candidates: Candidate[];
+}
+
+export class ChunkScorer {
+  private readonly forest: IsolationForest;
+  private readonly spec: FeatureSpec;
+  private readonly columns: ColumnRequest[];
+  private readonly threshold: number;
+  private features = new Float32Array(0);
+
+  constructor(private readonly settings: ScoreSettings) {
+    this.forest = IsolationForest.fromBytesSync(settings.model);
+    this.spec = validateFeatureSpec(this.forest.featureSpec);
+    this.columns = connFeatureColumns(this.spec);
+    this.threshold = this.forest.threshold;
+  }
+
+  score(task: ChunkTask): ScoredChunk {
+    const { settings } = this;
+    const parsed = parseChunk(task.bytes, task.firstLine, task.header, {
+      file: task.file, columns: this.columns, strict: settings.strict, maxLineBytes: settings.maxLineBytes,
+    });
+    const pieces: Uint8Array[] = [];
+    const segments: { header: ZeekHeader; end: number }[] = [];
+    let outBytes = 0;
+    let anomalies = 0;
+    let records = 0;
+    const top = new TopKeeper(settings.topN);
+    for (const batch of parsed.batches) {
+      records += batch.length;
+      const width = this.spec.features.length;
+      if (this.features.length < batch.length * width) this.features = new Float32Array(batch.length * width * 2);
+      const x = featurize(batch, this.spec, this.features);
+      const scores = this.forest.scoreDense(x, batch.length);
+      const flags = new Uint8Array(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        if (scores[i] > this.threshold) {
+          flags[i] = 1;
+          anomalies++;
+        }
+        top.offer(scores[i], batch, i, x);
+      }
+      if (settings.output !== 'none') {
+        const selected = settings.alertsOnly ? selectRows(batch, scores, flags) : { batch, scores, flags };
+        const bytes = settings.output === 'zeek'
+          ? formatZeekRecords(selected.batch, selected.scores, selected.flags)
+          : new TextEncoder().encode(formatJsonRecords(selected.batch, selected.scores, selected.flags, batch.header));
+        pieces.push(bytes);
+        outBytes += bytes.length;
+      }
+      segments.push({ header: batch.header, end: outBytes });
+    }
+    const out = new Uint8Array(outBytes);
+    let at = 0;
+    for (const p of pieces) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return {
+      bytes: task.bytes.length, linesRead: parsed.linesRead, records, headerLines: parsed.headerLines,
+      rejected: parsed.rejected, rejectedByReason: parsed.rejectedByReason, rejections: parsed.rejections,
+      out, segments, anomalies, candidates: top.finish(task.file, (row) => this.reason(row)),
+    };
+  }
+
+  /** The features that isolated a row, in words. */
+  private reason(row: Float32Array): string {
+    const f = this.forest;
+    // A categorical value on the common side of a split is no reason a person can use: name rare
+    // values, and high or low numbers.
+    return explainRow(f.forestBytes, f.trees, f.height, row, 6)
+      .flatMap(({ feature, direction }) => {
+        const name = this.spec.features[feature];
+        if (!(name in this.spec.tables)) return [`${name} ${direction}`];
+        return direction === 'low' ? [`${name} rare`] : [];
+      })
+      .slice(0, 2)
+      .join(', ');
+  }
+}
+
+/** A batch holding only the flagged rows (for --alerts-only). */
+function selectRows(batch: RecordBatch, scores: Float64Array, flags: Uint8Array): { batch: RecordBatch; scores: Float64Array; flags: Uint8Array } {
+  const keep: number[] = [];
+  for (let i = 0; i < batch.length; i++) if (flags[i]) keep.push(i);
+  const pick = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+    const b = make(keep.length);
+    keep.forEach((i, k) => (b[k] = a[i]));
+    return b;
+  };
+  const numbers = new Map<string, Float64Array>();
+  for (const [k, v] of batch.numbers) numbers.set(k, pick(v, (n) => new Float64Array(n)));
+  const strings = new Map<string, (string | null)[]>();
+  for (const [k, v] of batch.strings) strings.set(k, keep.map((i) => v[i]));
+  return {
+    batch: {
+      header: batch.header, length: keep.length, source: batch.source, numbers, strings,
+      lines: pick(batch.lines, (n) => new Float64Array(n)),
+      starts: pick(batch.starts, (n) => new Uint32Array(n)),
+      ends: pick(batch.ends, (n) => new Uint32Array(n)),
+    },
+    scores: pick(scores, (n) => new Float64Array(n)),
+    flags: pick(flags, (n) => new Uint8Array(n)),
+  };
+}
+
+interface Held {
+  score: number;
+  line: number;
+  text: string;
+  header: ZeekHeader;
+  row: Float32Array;
+}
+
+/**
+ * The k highest scores of a chunk. Ties go to the earlier line, so the table does not depend on
+ * how the input was cut into chunks. A sorted array: k is small (tens) and most offers are
+ * rejected by one comparison with the weakest held.
+ */
+class TopKeeper {
+  private readonly held: Held[] = [];
+
+  constructor(private readonly k: number) {}
+
+  offer(score: number, batch: RecordBatch, i: number, x: Float32Array): void {
+    const { held, k } = this;
+    if (k === 0) return;
+    if (held.length === k && !(score > held[k - 1].score)) return;
+    const width = x.length / batch.length;
+    const entry: Held = {
+      score, line: batch.lines[i], header: batch.header,
+      text: new TextDecoder().decode(batch.source.subarray(batch.starts[i], batch.ends[i])),
+      row: x.slice(i * width, (i + 1) * width),
+    };
+    let at = held.length;
+    while (at > 0 && held[at - 1].score < score) at--;
+    held.splice(at, 0, entry);
+    if (held.length > k) held.pop();
+  }
+
+  finish(file: string, reason: (row: Float32Array) => string): Candidate[] {
+    return this.held.map((h) => ({ score: h.score, file, line: h.line, text: h.text, header: h.header, reason: reason(h.row) }));
+  }
+}

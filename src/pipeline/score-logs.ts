@@ -1,0 +1,191 @@
+// Bulk scoring: the main thread cuts each input into chunks of whole lines (readChunks), a piscina
+// pool parses, featurises and scores them, and the main thread writes the results in input order.
+// Memory is bounded by the chunks in flight (2 per thread), not by the input; the output does not
+// depend on the number of threads, because chunk boundaries come from the input alone and every
+// row's score is independent of its neighbours.
+
+import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { OptionError, show } from '../errors.js';
+import { zeekHeaderWithScore } from '../output/zeek-writer.js';
+import { readChunks } from '../zeek/chunks.js';
+import type { Source } from '../zeek/input.js';
+import type { ReadStats, ZeekHeader } from '../zeek/types.js';
+import { AtomicFile } from './atomic-file.js';
+import { Progress } from './progress.js';
+import { ChunkScorer, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk } from './score-chunk.js';
+import { addChunk, emptyStats } from './stats.js';
+
+export interface ScoreLogsOptions {
+  /** The model file's bytes (IsolationForest.toBytes() with a Zeek feature spec). */
+  model: Uint8Array;
+  /** Output: a path (written to a temporary file, then renamed), a stream, or null for none. */
+  out?: string | NodeJS.WritableStream | null;
+  /** 'zeek' (TSV with Zeek's header directives, default) or 'json' (one object per line). */
+  format?: 'zeek' | 'json';
+  /** Worker threads; 0 scores on the calling thread. Default: the machine's available parallelism. */
+  threads?: number;
+  /** Write only the records above the model's threshold. */
+  alertsOnly?: boolean;
+  /** Stop at the first bad line instead of skipping and counting it. */
+  strict?: boolean;
+  /** Highest-scoring records to return, with reasons. Default 10. */
+  top?: number;
+  /** Target chunk size in bytes. Default 4 MiB. */
+  chunkBytes?: number;
+  /** Longer lines are rejected. Default 1 MiB. */
+  maxLineBytes?: number;
+  /** Show a progress line on stderr when it is a terminal. Default false. */
+  progress?: boolean;
+}
+
+export interface ScoreLogsResult {
+  files: ReadStats[];
+  records: number;
+  rejected: number;
+  anomalies: number;
+  seconds: number;
+  /** The strongest records across all inputs, strongest first. */
+  top: Candidate[];
+}
+
+const DEFAULT_TOP = 10;
+
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  // Under vitest this module runs from src/*.ts; workers need the compiled JavaScript (npm test builds it first).
+  return here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/pipeline/worker.js', import.meta.url)) : fileURLToPath(new URL('./worker.js', import.meta.url));
+}
+
+function intOption(name: string, value: unknown, min: number, dflt: number): number {
+  if (value === undefined) return dflt;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new OptionError(`options.${name} must be an integer ≥ ${min} (got ${show(value)})`);
+  }
+  return value;
+}
+
+export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOptions): Promise<ScoreLogsResult> {
+  const started = performance.now();
+  const threads = intOption('threads', options.threads, 0, availableParallelism());
+  const topN = intOption('top', options.top, 0, DEFAULT_TOP);
+  const maxLineBytes = intOption('maxLineBytes', options.maxLineBytes, 64, 1 << 20);
+  const chunkBytes = intOption('chunkBytes', options.chunkBytes, 1, 4 << 20);
+  const format = options.format ?? 'zeek';
+  if (format !== 'zeek' && format !== 'json') throw new OptionError(`options.format must be 'zeek' or 'json' (got ${show(format)})`);
+  const output: OutputFormat = options.out === undefined || options.out === null ? 'none' : format;
+  const settings: ScoreSettings = { model: options.model, output, alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN };
+
+  // Fails here, on the main thread, with a clear message if the model is unusable.
+  const inline = new ChunkScorer(settings);
+  const pool = threads > 0
+    ? new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, workerData: settings, idleTimeout: 1000 })
+    : null;
+  const sink = openSink(options.out ?? null);
+  const totalBytes = sources.every((s) => typeof s === 'string' && s !== '-') ? sumSizes(sources as string[]) : null;
+  const progress = new Progress(totalBytes, options.progress ?? false);
+
+  const files: ReadStats[] = [];
+  const top: Candidate[] = [];
+  let anomalies = 0;
+  let records = 0;
+  let bytesDone = 0;
+  let lastHeader = '';
+  const pending: Promise<ScoredChunk>[] = [];
+  const maxInFlight = Math.max(2, 2 * threads);
+
+  const writeResult = async (result: ScoredChunk, stats: ReadStats): Promise<void> => {
+    addChunk(stats, result);
+    anomalies += result.anomalies;
+    records += result.records;
+    bytesDone += result.bytes;
+    mergeTop(top, result.candidates, topN);
+    let from = 0;
+    for (const segment of result.segments) {
+      if (output === 'zeek') {
+        const key = segment.header.directives.join('\n');
+        if (key !== lastHeader) {
+          await sink.write(zeekHeaderWithScore(segment.header, true));
+          lastHeader = key;
+        }
+      }
+      if (segment.end > from) await sink.write(result.out.subarray(from, segment.end));
+      from = segment.end;
+    }
+    progress.update(bytesDone, records);
+  };
+
+  try {
+    for (const source of sources) {
+      const stats = emptyStats(typeof source === 'string' ? (source === '-' ? 'stdin' : source) : 'stream');
+      files.push(stats);
+      for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes })) {
+        stats.file = chunk.file;
+        const task: ChunkTask = { bytes: chunk.bytes, firstLine: chunk.firstLine, header: chunk.header, file: chunk.file };
+        const result = pool ? (pool.run(task, { transferList: [chunk.bytes.buffer as ArrayBuffer] }) as Promise<ScoredChunk>) : Promise.resolve().then(() => inline.score(task));
+        // Keep rejections of a failed task from surfacing before we await it in order.
+        result.catch(() => undefined);
+        pending.push(result);
+        while (pending.length >= maxInFlight) await writeResult(await pending.shift()!, stats);
+      }
+      while (pending.length > 0) await writeResult(await pending.shift()!, stats);
+    }
+    await sink.commit();
+  } catch (error) {
+    await Promise.allSettled(pending);
+    sink.discard();
+    throw error;
+  } finally {
+    progress.done();
+    await pool?.destroy();
+  }
+  const rejected = files.reduce((n, f) => n + f.rejected, 0);
+  return { files, records, rejected, anomalies, seconds: (performance.now() - started) / 1000, top };
+}
+
+/** Keeps the strongest `k` across chunks; ties keep input order (earlier chunks came first). */
+function mergeTop(top: Candidate[], more: Candidate[], k: number): void {
+  for (const c of more) {
+    let at = top.length;
+    while (at > 0 && top[at - 1].score < c.score) at--;
+    if (at >= k) continue;
+    top.splice(at, 0, c);
+    if (top.length > k) top.pop();
+  }
+}
+
+function sumSizes(paths: string[]): number | null {
+  try {
+    return paths.reduce((n, p) => n + statSync(p).size, 0);
+  } catch {
+    return null;
+  }
+}
+
+interface Sink {
+  write(bytes: Uint8Array | string): Promise<void>;
+  commit(): Promise<void>;
+  discard(): void;
+}
+
+function openSink(out: string | NodeJS.WritableStream | null): Sink {
+  if (out === null) return { write: async () => {}, commit: async () => {}, discard: () => {} };
+  if (typeof out === 'string') {
+    const file = new AtomicFile(out);
+    return { write: async (b) => file.write(b), commit: async () => file.commit(), discard: () => file.discard() };
+  }
+  return {
+    write: (b) => new Promise<void>((resolve, reject) => {
+      // Respect backpressure: wait for 'drain' when the stream's buffer is full.
+      const ok = out.write(b, (err) => (err ? reject(err) : undefined));
+      if (ok) resolve();
+      else out.once('drain', resolve);
+    }),
+    commit: async () => {},
+    discard: () => {},
+  };
+}
+
+export type { Candidate, ZeekHeader };

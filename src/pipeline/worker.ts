@@ -1,0 +1,24 @@
+// A piscina worker: one ChunkScorer (so one WASM instance and one copy of the model) per thread,
+// built once from workerData; each task is one chunk, whose output buffer is moved back, not copied.
+
+import Piscina from 'piscina';
+import { ChunkScorer, type ChunkTask, type ScoreSettings, type ScoredChunk } from './score-chunk.js';
+
+const scorer = new ChunkScorer(Piscina.workerData as ScoreSettings);
+
+export default function scoreChunk(task: ChunkTask): unknown {
+  const result = scorer.score(task);
+  return Piscina.move(transferable(result) as Parameters<typeof Piscina.move>[0]);
+}
+
+/** Wraps a result so piscina transfers its output buffer instead of cloning it. */
+function transferable(result: ScoredChunk): object {
+  return {
+    get [Piscina.transferableSymbol]() {
+      return [result.out.buffer];
+    },
+    get [Piscina.valueSymbol]() {
+      return result;
+    },
+  };
+}
