@@ -2,6 +2,7 @@
 // strongest candidates, and format the output. Runs inside a piscina worker (worker.ts) or inline
 // (threads: 0); both give the same bytes, because nothing here depends on where it runs.
 
+import type { EngineName } from '../engine.js';
 import { explainRow } from '../explain.js';
 import { IsolationForest } from '../forest.js';
 import { formatJsonRecords } from '../output/json-writer.js';
@@ -22,6 +23,8 @@ export interface ScoreSettings {
   maxLineBytes: number;
   /** Candidates kept per chunk for the top-anomalies table (0: none). */
   topN: number;
+  /** Scoring engine; both give identical scores. */
+  engine: EngineName;
 }
 
 export interface ChunkTask {
@@ -61,7 +64,7 @@ export class ChunkScorer {
   private features = new Float32Array(0);
 
   constructor(private readonly settings: ScoreSettings) {
-    this.forest = IsolationForest.fromBytesSync(settings.model);
+    this.forest = IsolationForest.fromBytesSync(settings.model, { engine: settings.engine });
     this.spec = validateFeatureSpec(this.forest.featureSpec);
     this.columns = connFeatureColumns(this.spec);
     this.threshold = this.forest.threshold;

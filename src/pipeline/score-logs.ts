@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import type { EngineName } from '../engine.js';
 import { OptionError, show } from '../errors.js';
 import { zeekHeaderWithScore } from '../output/zeek-writer.js';
 import { readChunks } from '../zeek/chunks.js';
@@ -39,6 +40,8 @@ export interface ScoreLogsOptions {
   maxLineBytes?: number;
   /** Show a progress line on stderr when it is a terminal. Default false. */
   progress?: boolean;
+  /** 'wasm' (default) or 'ts', the pure-TypeScript twin: the same scores, for comparison. */
+  engine?: EngineName;
 }
 
 export interface ScoreLogsResult {
@@ -76,7 +79,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   const format = options.format ?? 'zeek';
   if (format !== 'zeek' && format !== 'json') throw new OptionError(`options.format must be 'zeek' or 'json' (got ${show(format)})`);
   const output: OutputFormat = options.out === undefined || options.out === null ? 'none' : format;
-  const settings: ScoreSettings = { model: options.model, output, alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN };
+  const settings: ScoreSettings = { model: options.model, output, alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN, engine: options.engine ?? 'wasm' };
 
   // Fails here, on the main thread, with a clear message if the model is unusable.
   const inline = new ChunkScorer(settings);
