@@ -41,13 +41,13 @@ const COLS: Col[] = [
   { title: '#', right: true, max: 6, middle: false },
   { title: 'time (UTC)', right: false, max: 20, middle: false },
   { title: 'connection', right: false, max: 64, middle: true },
-  { title: 'proto/service', right: false, max: 18, middle: false },
-  { title: 'bytes orig/resp', right: true, max: 17, middle: false },
+  { title: 'proto/svc', right: false, max: 18, middle: false },
+  { title: 'bytes o/r', right: true, max: 17, middle: false },
   { title: 'score', right: true, max: 6, middle: false },
   { title: 'reason', right: false, max: Number.MAX_SAFE_INTEGER, middle: false },
 ];
 const GAP = '  ';
-const MIN_REASON = 24;
+const MIN_REASON = 20;
 /** A connection column narrower than this shows too little of either end to be useful. */
 const MIN_CONN = 28;
 

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { decodeZeekText, formatJsonRecords } from '../src/output/json-writer.js';
+import { formatZeekDouble, OutputFormatError } from '../src/output/zeek-writer.js';
+import { batchOf, fixture, headerOf, recordText } from './output-fixture.js';
+
+function scoresFor(n: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, i) => 0.35 + ((i * 53) % 100) / 170);
+}
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  const lines = text.split('\n');
+  expect(lines.pop()).toBe('');
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** What a TSV cell of this Zeek type means, as the JSON value Zeek's writer would emit. */
+function expected(type: string, cell: string): unknown {
+  const container = /^(?:set|vector|table)\[(.*)\]$/.exec(type);
+  if (container !== null) {
+    return cell === '(empty)' ? [] : cell.split(',').map((c) => expected(container[1], c));
+  }
+  switch (type) {
+    case 'bool':
+      return cell === 'T';
+    case 'count':
+    case 'int':
+    case 'port':
+    case 'double':
+    case 'time':
+    case 'interval':
+      // btest canonifies times to XXXXXXXXXX.XXXXXX: text that is not a number stays a string.
+      return Number.isFinite(Number(cell)) ? Number(cell) : cell;
+    default:
+      return cell === '(empty)' ? '' : cell;
+  }
+}
+
+describe('formatJsonRecords on real TSV logs', () => {
+  for (const name of ['zat-conn.log', 'zat-dns.log', 'scripts.base.protocols.ssh.basic_conn.log']) {
+    it(`${name}: one object per record, Zeek's names and JSON types, values as in the TSV`, () => {
+      const batch = batchOf(fixture(name));
+      const { fields, types } = batch.header;
+      const scores = scoresFor(batch.length);
+      const flags = Uint8Array.from(scores, (s) => (s > 0.7 ? 1 : 0));
+      const objs = jsonLines(formatJsonRecords(batch, scores, flags, batch.header));
+      expect(objs.length).toBe(batch.length);
+      objs.forEach((obj, i) => {
+        const cells = recordText(batch, i).split('\t');
+        const want: Record<string, unknown> = {};
+        fields.forEach((f, k) => {
+          if (cells[k] !== '-') want[f] = expected(types[k], cells[k]);
+        });
+        want.anomaly_score = Number(formatZeekDouble(scores[i]));
+        want.anomaly = flags[i] === 1;
+        expect(obj).toEqual(want);
+        // Key order: the input's fields, then the score and the flag.
+        expect(Object.keys(obj)).toEqual([...fields.filter((_, k) => cells[k] !== '-'), 'anomaly_score', 'anomaly']);
+      });
+    });
+  }
+
+  it('gives the JSON types Zeek does: epoch ts, numbers, booleans, arrays, no unset fields', () => {
+    const batch = batchOf(fixture('zat-dns.log'));
+    const objs = jsonLines(formatJsonRecords(batch, scoresFor(batch.length), null));
+    const first = objs[0];
+    expect(first.ts).toBe(1379288667.63194);
+    expect(first['id.orig_p']).toBe(1030);
+    expect(first.AA).toBe(false);
+    expect(first.RD).toBe(true);
+    expect(first.answers).toEqual(['54.245.228.191']);
+    expect(first.TTLs).toEqual([36]);
+    expect(typeof first['id.resp_h']).toBe('string');
+    expect('anomaly' in first).toBe(false);
+    // zat's dns.log leaves rtt and the answer fields unset in unanswered queries.
+    const unanswered = objs.find((o) => !('rtt' in o));
+    expect(unanswered).toBeDefined();
+    expect(Object.values(unanswered!)).not.toContain('-');
+  });
+
+  it('writes whole interval values with ".0" as rapidjson does', () => {
+    const text = fixture('zat-dns.log');
+    const batch = batchOf(text);
+    const out = formatJsonRecords(batch, scoresFor(batch.length), null);
+    expect(out.split('\n')[0]).toContain('"TTLs":[36.0]');
+  });
+
+  it('turns set[count] into an array of numbers and keeps unparseable times as strings', () => {
+    const batch = batchOf(fixture('scripts.base.frameworks.logging.field-extension-complex_conn.log'));
+    const [first] = jsonLines(formatJsonRecords(batch, scoresFor(batch.length), null));
+    expect(first['_innerLogged.d']).toEqual([4, 2, 3, 1]);
+    expect(first._stream).toBe('conn');
+    expect(first.ts).toBe('XXXXXXXXXX.XXXXXX'); // btest canonifies times; never lose a value
+  });
+
+  it('maps (empty) to [] for containers and "" for strings, and unescapes \\xNN', () => {
+    const header = headerOf([
+      '#separator \\x09', '#set_separator\t,', '#empty_field\t(empty)', '#unset_field\t-',
+      '#fields\ts\tt\tn\tset\tv\tu', '#types\tstring\tstring\tcount\tset[string]\tvector[count]\tstring',
+    ]);
+    const batch = batchOf('a\\x09b\\x2c\t(empty)\t18446744073709551615\t(empty)\t1,2\tok\\xff\\xc3\\xa9\n', header);
+    const [obj] = jsonLines(formatJsonRecords(batch, Float64Array.of(1), Uint8Array.of(1)));
+    expect(obj).toEqual({
+      s: 'a\tb,', t: '', set: [], v: [1, 2], u: 'ok\\xffé', anomaly_score: 1, anomaly: true,
+      n: 18446744073709551615,
+    });
+    // Counts past 2^53 are written as the digits Zeek wrote, not a rounded double.
+    expect(formatJsonRecords(batch, Float64Array.of(1), null)).toContain('"n":18446744073709551615,');
+  });
+
+  it('splits IoT-23 style space-joined label cells to line up with the header', () => {
+    const header = headerOf(['#fields\tts\ttunnel_parents   label   detailed-label', '#types\ttime\tset[string]   string   string']);
+    header.fields = ['ts', 'tunnel_parents', 'label', 'detailed-label'];
+    header.types = ['time', 'set[string]', 'string', 'string'];
+    const batch = batchOf('1525879831.015811\t-   Malicious   C&C\n', header);
+    const [obj] = jsonLines(formatJsonRecords(batch, Float64Array.of(0.5), null));
+    expect(obj).toEqual({ ts: 1525879831.015811, label: 'Malicious', 'detailed-label': 'C&C', anomaly_score: 0.5 });
+  });
+
+  it('leaves the score out for an unscored record', () => {
+    const batch = batchOf(fixture('scripts.base.protocols.ssh.basic_conn.log'));
+    const scores = scoresFor(batch.length);
+    scores[0] = NaN;
+    const [obj] = jsonLines(formatJsonRecords(batch, scores, new Uint8Array(batch.length)));
+    expect('anomaly_score' in obj || 'anomaly' in obj).toBe(false);
+  });
+});
+
+describe('formatJsonRecords on JSON input', () => {
+  it('passes each original object through byte for byte and adds the score', () => {
+    const text = fixture('zat-json_conn.log');
+    const batch = batchOf(text);
+    const scores = scoresFor(batch.length);
+    const flags = Uint8Array.from(scores, (s) => (s > 0.7 ? 1 : 0));
+    const out = formatJsonRecords(batch, scores, flags, batch.header).split('\n');
+    out.pop();
+    out.forEach((line, i) => {
+      const orig = recordText(batch, i);
+      const add = `,"anomaly_score":${formatZeekDouble(scores[i])},"anomaly":${flags[i] === 1}}`;
+      expect(line).toBe(orig.slice(0, orig.lastIndexOf('}')) + add);
+      expect(JSON.parse(line)).toEqual({ ...(JSON.parse(orig) as object), anomaly_score: Number(formatZeekDouble(scores[i])), anomaly: flags[i] === 1 });
+    });
+  });
+
+  it('handles an empty object and refuses a record that already has a score', () => {
+    const batch = batchOf('{}\n{ "a": 1 }  \n');
+    expect(formatJsonRecords(batch, Float64Array.of(0.5, 0.25), null)).toBe('{"anomaly_score":0.5}\n{ "a": 1 ,"anomaly_score":0.25}\n');
+    const scored = batchOf('{"ts":1,"anomaly_score":0.5}\n');
+    expect(() => formatJsonRecords(scored, Float64Array.of(0.5), null)).toThrow(OutputFormatError);
+  });
+});
+
+describe('decodeZeekText', () => {
+  it('resolves escapes and writes invalid UTF-8 bytes as \\xNN text', () => {
+    const enc = new TextEncoder();
+    const d = (s: string): string => { const b = enc.encode(s); return decodeZeekText(b, 0, b.length); };
+    expect(d('plain')).toBe('plain');
+    expect(d('\\x2d')).toBe('-');
+    expect(d('caf\\xc3\\xa9')).toBe('café');
+    expect(d('\\xc3')).toBe('\\xc3');
+    expect(d('\\xed\\xa0\\x80')).toBe('\\xed\\xa0\\x80'); // an encoded surrogate is not valid UTF-8
+    expect(d('ünï')).toBe('ünï');
+    expect(d('back\\slash')).toBe('back\\slash');
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { humanBytes, renderTopTable, truncate, type TopRow } from '../src/output/top-table.js';
+
+const rows: TopRow[] = [
+  {
+    ts: 1717200000.011556, origH: '10.1.2.143', origP: 55274, respH: '164.94.91.77', respP: 443,
+    proto: 'tcp', service: 'ssl', origBytes: 734003200, respBytes: 1623, score: 0.81234,
+    reason: 'orig_bytes high, resp_p rare',
+  },
+  {
+    ts: 1717203600.5, origH: '2001:db8:1:4:abcd:ef01:2345:6789', origP: 51515, respH: '2606:4700::6810:84e5',
+    respP: 443, proto: 'udp', service: 'quic,ssl', origBytes: NaN, respBytes: NaN, score: 0.7,
+    reason: 'a very long reason that goes on and on about ports, services, histories and byte counts',
+  },
+  {
+    ts: NaN, origH: null, origP: NaN, respH: '8.8.8.8', respP: 53, proto: 'udp', service: null,
+    origBytes: 12, respBytes: 999, score: 0.6, reason: 'x',
+  },
+];
+
+const chars = (s: string): number => Array.from(s).length;
+
+describe('renderTopTable', () => {
+  it('prints aligned columns: time in ISO UTC, hosts and ports, proto/service, bytes, score, reason', () => {
+    const out = renderTopTable(rows, { width: 200 });
+    const lines = out.trimEnd().split('\n');
+    expect(lines.length).toBe(2 + rows.length);
+    expect(lines[0]).toMatch(/^#\s+time \(UTC\)\s+connection\s+proto\/svc\s+bytes o\/r\s+score\s+reason$/);
+    expect(lines[2]).toContain('2024-06-01T00:00:00Z');
+    expect(lines[2]).toContain('10.1.2.143:55274 → 164.94.91.77:443');
+    expect(lines[2]).toContain('tcp/ssl');
+    expect(lines[2]).toContain('700M / 1.6K');
+    expect(lines[2]).toContain('0.8123');
+    expect(lines[2]).toContain('orig_bytes high, resp_p rare');
+    expect(lines[4]).toContain('? → 8.8.8.8:53');
+    expect(lines[4]).toContain('udp/-');
+    // Every column starts at the same place on every line.
+    const scoreCol = chars(lines[0].slice(0, lines[0].indexOf('score')));
+    for (const l of lines.slice(2)) {
+      expect(Array.from(l).slice(scoreCol - 1, scoreCol + 7).join('')).toMatch(/^\d\.\d{4}  $/);
+    }
+    for (const l of lines) expect(chars(l)).toBeLessThanOrEqual(200);
+  });
+
+  it('keeps to the width by shortening the reason and, in the middle, long connections', () => {
+    const out = renderTopTable(rows, { width: 110 });
+    for (const l of out.trimEnd().split('\n')) expect(chars(l)).toBeLessThanOrEqual(110);
+    expect(out).toContain('orig_bytes high');
+    expect(out).toContain('…');
+    expect(out).toMatch(/\[2001:db8:[^\n]*…[^\n]*\]:443/);
+  });
+
+  it('has an ASCII mode and says so when there is nothing to show', () => {
+    const out = renderTopTable(rows.slice(0, 1), { ascii: true, width: 140 });
+    expect(out).toContain('10.1.2.143:55274 -> 164.94.91.77:443');
+    expect(/[^\x00-\x7f]/.test(out)).toBe(false);
+    expect(renderTopTable([])).toBe('(no records to show)\n');
+  });
+});
+
+describe('helpers', () => {
+  it('humanBytes uses powers of 1024', () => {
+    expect(humanBytes(0)).toBe('0');
+    expect(humanBytes(1023)).toBe('1023');
+    expect(humanBytes(1536)).toBe('1.5K');
+    expect(humanBytes(5 * 1024 ** 3)).toBe('5.0G');
+    expect(humanBytes(NaN)).toBe('-');
+  });
+
+  it('truncate shortens at the end or in the middle', () => {
+    expect(truncate('abcdefghij', 10)).toBe('abcdefghij');
+    expect(truncate('abcdefghij', 6)).toBe('abcde…');
+    expect(truncate('abcdefghij', 6, true)).toBe('abc…ij');
+    expect(truncate('abcdefghij', 6, false, '...')).toBe('abc...');
+  });
+});
