@@ -31,6 +31,9 @@ describe('the WASM kernel and the TypeScript twin are the same algorithm', () =>
         const ts = await IsolationForest.fit(rows, { ...options, engine: 'ts' });
         expect(Buffer.from(ts.toBytes()).equals(Buffer.from(wasm.toBytes()))).toBe(true);
         expect(Array.from(ts.score(rows))).toEqual(Array.from(wasm.score(rows)));
+        // Points outside the training range take the outermost branches and the padding below them.
+        const outside = { data: set.data.map((v, i) => (i % 2 ? v * 1000 + 1 : -v * 1000 - 1)), nCols: set.nCols };
+        expect(Array.from(ts.score(outside))).toEqual(Array.from(wasm.score(outside)));
       });
     }
   }
