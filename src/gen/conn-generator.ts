@@ -13,8 +13,13 @@
 export type GenFormat = 'tsv' | 'json';
 
 export interface ConnGenOptions {
-  /** Number of data records to write. */
-  rows: number;
+  /** Number of data records to write. At least one of `rows` and `bytes` is required. */
+  rows?: number;
+  /**
+   * Stop at the first record that brings the output to this many bytes (header included), for
+   * benchmarks that want a file size rather than a row count. With `rows` too, whichever comes first.
+   */
+  bytes?: number;
   /** Any safe integer; default 1. */
   seed?: number;
   /** Append `label` (Benign/Malicious) and `detailed-label` (the anomaly kind) fields. */
@@ -357,16 +362,29 @@ interface Episode {
 }
 
 const BURSTY: ReadonlySet<AnomalyKind> = new Set(['PortScan', 'SSH-BruteForce', 'DNS-Tunneling']);
-const KIND_SHARE = new Weighted<AnomalyKind>(ANOMALY_KINDS, [35, 15, 20, 20, 5, 5]);
+/** Share of the malicious rows each kind should get, in ANOMALY_KINDS order. */
+const KIND_SHARE = [0.35, 0.15, 0.2, 0.2, 0.05, 0.05];
 
 export const DEFAULT_START_TIME = 1717200000;
 export const DEFAULT_ANOMALY_RATE = 0.001;
 
 /** Validates options at the edge; messages name the option and the bad value. */
-export function resolveOptions(opts: ConnGenOptions): Required<ConnGenOptions> {
-  const rows = opts.rows;
+export type ResolvedGenOptions = Required<ConnGenOptions>;
+
+/** Average bytes of a generated TSV row, to size bursts when only `bytes` is given. */
+const ROW_BYTES_ESTIMATE = 137;
+
+export function resolveOptions(opts: ConnGenOptions): ResolvedGenOptions {
+  if (opts.rows === undefined && opts.bytes === undefined) {
+    throw new RangeError('options.rows or options.bytes is required');
+  }
+  const rows = opts.rows ?? Number.MAX_SAFE_INTEGER;
   if (!Number.isSafeInteger(rows) || rows < 0) {
-    throw new RangeError(`options.rows must be a non-negative integer (got ${String(rows)})`);
+    throw new RangeError(`options.rows must be a non-negative integer (got ${String(opts.rows)})`);
+  }
+  const bytes = opts.bytes ?? Number.MAX_SAFE_INTEGER;
+  if (!Number.isSafeInteger(bytes) || bytes < 0) {
+    throw new RangeError(`options.bytes must be a non-negative integer (got ${String(opts.bytes)})`);
   }
   const seed = opts.seed ?? 1;
   if (!Number.isSafeInteger(seed)) {
@@ -384,11 +402,11 @@ export function resolveOptions(opts: ConnGenOptions): Required<ConnGenOptions> {
   if (!Number.isFinite(startTime) || startTime < 0 || startTime > 4102444800) {
     throw new RangeError(`options.startTime must be epoch seconds between 1970 and 2100 (got ${String(startTime)})`);
   }
-  return { rows, seed, labels: opts.labels ?? false, anomalyRate, format, startTime };
+  return { rows, bytes, seed, labels: opts.labels ?? false, anomalyRate, format, startTime };
 }
 
 export class ConnGenerator {
-  readonly options: Required<ConnGenOptions>;
+  readonly options: ResolvedGenOptions;
   private readonly rng: Xoshiro128;
   private readonly site: Site;
   private readonly rec: ConnRecord;
@@ -398,6 +416,8 @@ export class ConnGenerator {
   private burst: Episode | null = null;
   /** Malicious rows emitted by bursts beyond the Bernoulli draws; repaid to keep the rate. */
   private debt = 0;
+  private readonly kindRows = new Float64Array(ANOMALY_KINDS.length);
+  private malRows = 0;
 
   constructor(options: ConnGenOptions) {
     this.options = resolveOptions(options);
@@ -441,7 +461,7 @@ export class ConnGenerator {
         this.debt--;
         this.benign();
       } else {
-        const kind = KIND_SHARE.sample(rng);
+        const kind = this.pickKind();
         let ep = this.episodes.get(kind);
         if (ep === undefined || ep.left <= 0) {
           ep = this.newEpisode(kind);
@@ -455,6 +475,25 @@ export class ConnGenerator {
     }
     this.emitted++;
     return r;
+  }
+
+  /**
+   * The kind furthest behind its share of malicious rows, drawn in proportion to how far behind.
+   * Fixed weights would not do: a scan burst is hundreds of rows per draw, a beacon one.
+   */
+  private pickKind(): AnomalyKind {
+    let total = 0;
+    const deficit = new Float64Array(ANOMALY_KINDS.length);
+    for (let k = 0; k < deficit.length; k++) {
+      deficit[k] = Math.max(0, KIND_SHARE[k] * (this.malRows + 1) - this.kindRows[k]);
+      total += deficit[k];
+    }
+    let u = this.rng.float() * total;
+    for (let k = 0; k < deficit.length; k++) {
+      u -= deficit[k];
+      if (u < 0) return ANOMALY_KINDS[k];
+    }
+    return ANOMALY_KINDS[0];
   }
 
   private advanceClock(): void {
@@ -797,7 +836,6 @@ export class ConnGenerator {
     size: number, history: string): void {
     const r = this.rec;
     this.setEnds(src, sport, dst, dport);
-    r.localResp = false;
     r.proto = proto;
     r.ipProto = 17;
     r.connState = 'S0';
@@ -856,7 +894,8 @@ export class ConnGenerator {
     const s = this.site;
     const insider = s.clients.sample(rng);
     // Bursts must fit inside the requested rate even for small outputs.
-    const cap = Math.max(5, Math.floor((this.options.anomalyRate * this.options.rows) / 6));
+    const expectedRows = Math.min(this.options.rows, this.options.bytes / ROW_BYTES_ESTIMATE);
+    const cap = Math.max(5, Math.floor((this.options.anomalyRate * expectedRows) / 6));
     const len = (median: number, sigma: number, lo: number, hi: number): number =>
       Math.min(cap, Math.max(lo, Math.min(hi, Math.round(rng.lognormal(median, sigma)))));
     const ep: Episode = {
@@ -912,6 +951,8 @@ export class ConnGenerator {
     const rng = this.rng;
     const r = this.rec;
     r.anomaly = ep.kind;
+    this.kindRows[ANOMALY_KINDS.indexOf(ep.kind)]++;
+    this.malRows++;
     ep.left--;
     if (ep.left <= 0 && this.burst === ep) this.burst = null;
     switch (ep.kind) {
@@ -1309,17 +1350,19 @@ export function formatRecord(r: ConnRecord, format: GenFormat, labels: boolean):
  */
 export function* generateConnLog(options: ConnGenOptions, chunkBytes = 4 << 20): Generator<Buffer, void, undefined> {
   const gen = new ConnGenerator(options);
-  const { rows, labels, format, startTime } = gen.options;
+  const { rows, bytes, labels, format, startTime } = gen.options;
   const tsv = format === 'tsv';
   const size = Math.max(chunkBytes, 2 * MAX_ROW);
   const limit = size - MAX_ROW;
   let o = new Sink(Buffer.allocUnsafe(size));
   if (tsv) o.str(connLogHeader({ labels, openTime: startTime }));
-  for (let i = 0; i < rows; i++) {
+  let flushed = 0;
+  for (let i = 0; i < rows && flushed + o.pos < bytes; i++) {
     const r = gen.next();
     if (tsv) writeTsv(o, r, labels);
     else writeJson(o, r, labels);
     if (o.pos >= limit) {
+      flushed += o.pos;
       yield (o.buf as Buffer).subarray(0, o.pos);
       o = new Sink(Buffer.allocUnsafe(size));
     }

@@ -21,7 +21,9 @@ export const USAGE = `Usage: npm run gen -- --rows N [-o FILE] [options]
 Write a realistic, deterministic Zeek conn.log (Zeek 6/7 field set) with injected anomalies.
 
 Options:
-  -n, --rows N            number of records to write (required)
+  -n, --rows N            number of records to write
+      --size BYTES        or: stop once the output reaches this size (suffix K, M, G: powers
+                          of 1024); one of --rows and --size is required
   -o, --output FILE       output file; "-" or absent: standard output
   -s, --seed N            random seed (integer, default 1); same seed, same bytes
       --labels            add "label" (Benign/Malicious) and "detailed-label" fields
@@ -55,6 +57,15 @@ function parseNumber(name: string, text: string, integer: boolean): number {
   return v;
 }
 
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)B?$/i.exec(text.trim());
+  const mult = m === null ? 0 : { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G'];
+  if (m === null || mult === undefined) {
+    throw new UsageError(`--size must be a byte count such as 500M or 1G (got "${text}")`);
+  }
+  return Math.round(Number(m[1]) * mult);
+}
+
 /** Parses argv (without node and the script) into generator options; throws UsageError. */
 export function parseGenArgs(argv: string[]): GenCommand {
   let parsed;
@@ -65,6 +76,7 @@ export function parseGenArgs(argv: string[]): GenCommand {
       allowPositionals: false,
       options: {
         rows: { type: 'string', short: 'n' },
+        size: { type: 'string' },
         output: { type: 'string', short: 'o' },
         seed: { type: 'string', short: 's' },
         labels: { type: 'boolean' },
@@ -81,14 +93,21 @@ export function parseGenArgs(argv: string[]): GenCommand {
   }
   const v = parsed.values;
   if (v.help) return { options: { rows: 0 }, output: null, gzip: false, help: true };
-  if (v.rows === undefined) throw new UsageError('--rows is required (e.g. --rows 4000000)');
-  const rows = parseNumber('rows', v.rows, true);
-  if (rows < 0) throw new UsageError(`--rows must be a non-negative integer (got "${v.rows}")`);
+  if (v.rows === undefined && v.size === undefined) {
+    throw new UsageError('--rows or --size is required (e.g. --rows 4000000 or --size 1G)');
+  }
+  const options: ConnGenOptions = { labels: v.labels ?? false };
+  if (v.rows !== undefined) {
+    const rows = parseNumber('rows', v.rows, true);
+    if (rows < 0) throw new UsageError(`--rows must be a non-negative integer (got "${v.rows}")`);
+    options.rows = rows;
+  }
+  if (v.size !== undefined) options.bytes = parseSize(v.size);
   const format = v.format ?? 'tsv';
   if (format !== 'tsv' && format !== 'json') {
     throw new UsageError(`--format must be tsv or json (got "${format}")`);
   }
-  const options: ConnGenOptions = { rows, labels: v.labels ?? false, format: format as GenFormat };
+  options.format = format as GenFormat;
   if (v.seed !== undefined) options.seed = parseNumber('seed', v.seed, true);
   if (v['anomaly-rate'] !== undefined) {
     const r = parseNumber('anomaly-rate', v['anomaly-rate'], false);
