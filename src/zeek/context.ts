@@ -11,6 +11,8 @@ export class ChunkContext {
   rejected = 0;
   readonly rejectedByReason: Record<string, number> = {};
   readonly rejections: Rejection[] = [];
+  /** Number of the next line to parse. */
+  line: number;
 
   constructor(
     readonly buf: Buffer,
@@ -18,7 +20,10 @@ export class ChunkContext {
     readonly strict: boolean,
     readonly maxLineBytes: number,
     readonly maxRejectionsKept: number,
-  ) {}
+    firstLine: number,
+  ) {
+    this.line = firstLine;
+  }
 
   /**
    * Records that input line `line` is not used. `kind` is the counting class ("field count",

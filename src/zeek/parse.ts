@@ -26,7 +26,10 @@ export interface ParseOptions {
 }
 
 export interface ChunkResult {
-  /** One batch per run of records under one header, in input order. */
+  /**
+   * The records in input order: one batch per run of records under one header, split into
+   * batches of at most MAX_BATCH_RECORDS.
+   */
   batches: RecordBatch[];
   /** The first maxRejectionsKept rejections, in input order. */
   rejections: Rejection[];
@@ -92,10 +95,9 @@ export function parseChunk(
   checkParseOptions(options);
   const { numNames, strNames } = columnsOf(options.columns);
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const ctx = new ChunkContext(buf, options.file, options.strict, options.maxLineBytes, options.maxRejectionsKept ?? 10);
+  const ctx = new ChunkContext(buf, options.file, options.strict, options.maxLineBytes, options.maxRejectionsKept ?? 10, firstLine);
   const batches: RecordBatch[] = [];
   const end = buf.length;
-  let line = firstLine;
 
   if (end === 0 && firstLine === 1) {
     ctx.reject(1, null, 'empty input', 'the input is empty: no header and no records');
@@ -115,10 +117,9 @@ export function parseChunk(
   while (pos < end) {
     const first = buf[pos];
     if (first !== 0x23 && header !== null && header.format === 'tsv' && header.fields.length > 0) {
+      if (out !== null && out.full) flush();
       if (out === null) out = new BatchBuilder(header, bytes, numNames, strNames, capacity);
-      const r = parseTsvRun(ctx, tsvPlan(header, numNames, strNames), out, pos, end, line);
-      pos = r.pos;
-      line = r.line;
+      pos = parseTsvRun(ctx, tsvPlan(header, numNames, strNames), out, pos, end);
       continue;
     }
 
@@ -129,7 +130,7 @@ export function parseChunk(
     let contentEnd = eol;
     if (contentEnd > pos && buf[contentEnd - 1] === 0x0d) contentEnd--;
     const start = pos;
-    const lineNo = line++;
+    const lineNo = ctx.line++;
     pos = hasEol ? eol + 1 : end;
 
     if (eol - start > ctx.maxLineBytes) {
@@ -155,6 +156,7 @@ export function parseChunk(
       if (parsed.kind === 'done') continue;
       // A stream that interleaves logs (Zeek's streaming JSON) is batched per log path.
       if (json !== null && parsed.path !== null && json.path !== null && parsed.path !== json.path) flush();
+      if (out !== null && out.full) flush();
       if (out === null || json === null) {
         out = new BatchBuilder(header, bytes, numNames, strNames, capacity);
         json = new JsonBatchState();
@@ -173,7 +175,7 @@ export function parseChunk(
     );
   }
   flush();
-  return result(ctx, batches, line - firstLine, header);
+  return result(ctx, batches, ctx.line - firstLine, header);
 }
 
 function result(ctx: ChunkContext, batches: RecordBatch[], linesRead: number, header: ZeekHeader | null): ChunkResult {

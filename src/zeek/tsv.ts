@@ -40,6 +40,14 @@ export interface TsvPlan {
   /** Field start and end offsets of the line being parsed (scratch). */
   fs: Int32Array;
   fe: Int32Array;
+  /**
+   * For the fast path, per field: -1 not requested, j ≥ 0 number column j, -2 - j string column j.
+   * Null when the fast path does not apply to this header and request.
+   */
+  act: Int32Array | null;
+  /** Requested columns whose field this header lacks (always NaN / null). */
+  absentNum: Int32Array;
+  absentStr: Int32Array;
   /** Scratch results of the multi-byte separator scan (no allocation per line). */
   lastCount: number;
   lastCtrl: number;
@@ -56,6 +64,19 @@ export function tsvPlan(header: ZeekHeader, numNames: readonly string[], strName
   });
   const sepBytes = Buffer.from(header.separator, 'latin1');
   const tail = spacedTail(header);
+  const numField = Int32Array.from(numNames, (n) => index.get(n) ?? -1);
+  const strField = Int32Array.from(strNames, (n) => index.get(n) ?? -1);
+  let act: Int32Array | null = new Int32Array(header.fields.length).fill(-1);
+  numField.forEach((f, j) => {
+    if (f >= 0) act![f] = j;
+  });
+  for (const [j, f] of strField.entries()) {
+    if (f < 0) continue;
+    if (act[f] !== -1) act = null; // the same field as a number and a string
+    if (act === null) break;
+    act[f] = -2 - j;
+  }
+  if (sepBytes.length !== 1 || sepBytes[0] >= 0x20 || tail !== null || header.fields.length === 0) act = null;
   const plan: TsvPlan = {
     header,
     nFields: header.fields.length,
@@ -63,9 +84,12 @@ export function tsvPlan(header: ZeekHeader, numNames: readonly string[], strName
     sepBytes,
     unset: Buffer.from(header.unsetField, 'latin1'),
     empty: Buffer.from(header.emptyField, 'latin1'),
-    numField: Int32Array.from(numNames, (n) => index.get(n) ?? -1),
+    numField,
     numMode: Uint8Array.from(numNames, (n) => numberMode(header.types[index.get(n) ?? -1] ?? '')),
-    strField: Int32Array.from(strNames, (n) => index.get(n) ?? -1),
+    strField,
+    act,
+    absentNum: Int32Array.from(numField.keys()).filter((j) => numField[j] < 0),
+    absentStr: Int32Array.from(strField.keys()).filter((j) => strField[j] < 0),
     tail: tail === null ? null : { from: tail.from, separator: Buffer.from(tail.separator, 'latin1') },
     fs: new Int32Array(header.fields.length + 2),
     fe: new Int32Array(header.fields.length + 2),
@@ -85,8 +109,8 @@ function same(b: Buffer, s: number, e: number, pat: Buffer): boolean {
 
 /**
  * Parses TSV lines from `pos` up to the first line that starts with '#' (left for the caller, who
- * applies directives) or the end of the chunk. Returns the position after the last line used;
- * `ctx.line` is advanced by the lines consumed.
+ * applies directives), the end of the chunk, or a full batch. Returns the position after the last
+ * line used; ctx.line has moved past the lines used.
  */
 export function parseTsvRun(
   ctx: ChunkContext,
@@ -94,148 +118,270 @@ export function parseTsvRun(
   out: BatchBuilder,
   pos: number,
   end: number,
-  line: number,
-): { pos: number; line: number } {
+): number {
+  if (plan.act !== null) return parseTsvFast(ctx, plan, plan.act, out, pos, end);
   const b = ctx.buf;
-  const { nFields, sep, fs, fe, numField, numMode, strField, unset, empty } = plan;
-  const cap = fs.length - 1;
+  while (pos < end && b[pos] !== 0x23 && !out.full) pos = parseTsvLine(ctx, plan, out, pos, end, ctx.line++);
+  return pos;
+}
+
+/** Set by numberValue when a value does not read as its type. */
+let badValue = false;
+
+/**
+ * The number in field b[s, e) of a column read in `mode`: NaN for unset and empty; sets badValue
+ * (and returns NaN) when the text is not a number of that kind.
+ */
+function numberValue(plan: TsvPlan, b: Buffer, s: number, e: number, mode: number): number {
+  if (same(b, s, e, plan.unset) || same(b, s, e, plan.empty)) return NaN;
+  if (mode === BOOL) {
+    const c = e - s === 1 ? b[s] : 0;
+    if (c === 0x54 || c === 0x31) return 1;
+    if (c === 0x46 || c === 0x30) return 0;
+    badValue = true;
+    return NaN;
+  }
+  let v = parseNumberBytes(b, s, e);
+  if (v !== v && mode !== LENIENT) {
+    if (mode === TIME) v = parseIsoTime(b.toString('latin1', s, e));
+    if (v !== v && !isNanText(b, s, e)) badValue = true;
+  }
+  return v;
+}
+
+const MAX_SAFE = 9007199254740991;
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+  1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/**
+ * The fast path, for the common header (a one-byte control separator such as tab, no IoT-23 tail,
+ * no field requested twice): walks each line once, field by field, parsing requested numbers
+ * while it looks for the separator and skipping unrequested fields with a bare byte loop. A line
+ * with any problem (or a blank one) is handed to parseTsvLine, which decides and reports it, so
+ * both paths give the same records and the same rejections.
+ */
+function parseTsvFast(
+  ctx: ChunkContext,
+  plan: TsvPlan,
+  act: Int32Array,
+  out: BatchBuilder,
+  pos: number,
+  end: number,
+): number {
+  // Nothing but `return pos` may follow the loop: V8 optimizes this function on-stack while the
+  // loop runs, before any exit has executed, and then deoptimizes at every exit that does work
+  // (returning an object, or storing ctx.line once at the end, cost ~2× overall). So ctx.line is
+  // advanced inside the loop.
+  const b = ctx.buf;
+  const { sep, numMode, absentNum, absentStr, unset, empty } = plan;
+  const last = plan.nFields - 1;
   const maxLine = ctx.maxLineBytes;
-  const nNum = numField.length;
-  const nStr = strField.length;
   const unset0 = unset.length === 1 ? unset[0] : -1;
 
   while (pos < end) {
     const start = pos;
-    if (b[start] === 0x23) break; // '#': a directive, the caller's business
-
-    // One pass: separators, line end, first control byte.
-    let nf = 0;
-    let ctrl = -1;
-    let i = start;
-    fs[0] = start;
-    if (sep >= 0) {
-      for (; i < end; i++) {
-        const c = b[i];
-        if (c === sep) {
-          if (nf < cap) {
-            fe[nf] = i;
-            fs[nf + 1] = i + 1;
-          }
-          nf++;
-        } else if (c < 0x20) {
-          if (c === 0x0a) break;
-          if (ctrl < 0) ctrl = i;
-        }
-      }
-    } else {
-      i = scanMultiByte(plan, b, start, end);
-      nf = plan.lastCount;
-      ctrl = plan.lastCtrl;
-    }
-    const eol = i;
-    const hasEol = eol < end;
-    pos = hasEol ? eol + 1 : end;
-    const lineNo = line++;
-    let contentEnd = eol;
-    if (contentEnd > start && b[contentEnd - 1] === 0x0d) contentEnd--;
-    if (nf < cap) fe[nf] = contentEnd;
-
-    if (eol - start > maxLine) {
-      ctx.reject(lineNo, null, 'line too long', `line longer than the limit of ${maxLine} bytes`);
+    const c0 = b[start];
+    if (c0 === 0x23 || out.full) break;
+    if (c0 === 0x0a || c0 === 0x0d) {
+      pos = parseTsvLine(ctx, plan, out, start, end, ctx.line++);
       continue;
     }
-    if (contentEnd === start) {
-      ctx.headerLines++;
-      continue;
-    }
-    if (ctrl >= 0 && ctrl < contentEnd) {
-      ctx.reject(
-        lineNo,
-        null,
-        'binary data',
-        `control byte 0x${b[ctrl].toString(16).padStart(2, '0')} at byte ${ctrl - start + 1} (not Zeek TSV text)`,
-      );
-      continue;
-    }
-    let count = nf + 1;
-    if (count !== nFields && plan.tail !== null && count === plan.tail.from + 1) {
-      count = splitTail(plan, b, nf);
-    }
-    if (count !== nFields) {
-      ctx.reject(
-        lineNo,
-        null,
-        'field count',
-        `expected ${nFields} fields, found ${count}` + ChunkContext.truncatedHint(hasEol),
-      );
-      continue;
-    }
-
     out.reserve();
     const n = out.length;
-    let ok = true;
-    for (let j = 0; j < nNum; j++) {
-      const col = out.num[j];
-      const f = numField[j];
-      if (f < 0) {
-        col[n] = NaN;
-        continue;
-      }
-      const s = fs[f];
-      const e = fe[f];
-      if (unset0 >= 0 ? e - s === 1 && b[s] === unset0 : same(b, s, e, unset)) {
-        col[n] = NaN;
-        continue;
-      }
-      if (same(b, s, e, empty)) {
-        col[n] = NaN;
-        continue;
-      }
-      const mode = numMode[j];
-      if (mode === BOOL) {
-        const c = e - s === 1 ? b[s] : 0;
-        if (c === 0x54 || c === 0x31) col[n] = 1;
-        else if (c === 0x46 || c === 0x30) col[n] = 0;
-        else {
-          ctx.reject(lineNo, plan.header.fields[f], 'bad bool', `expected T or F, found ${quote(b, s, e)}`);
-          ok = false;
-          break;
+    const num = out.num;
+    const str = out.str;
+    let i = start;
+    let k = 0;
+    let c = 0;
+    let bail = false;
+    for (;;) {
+      const s = i;
+      const a = act[k];
+      if (a >= 0) {
+        const mode = numMode[a];
+        let v = NaN;
+        let done = false;
+        if (b[s] === unset0 && (s + 1 === end || b[s + 1] < 0x20)) {
+          // Unset ("-"): the commonest non-number in conn.log.
+          i = s + 1;
+          c = i < end ? b[i] : 0x0a;
+          done = true;
+        } else if (mode <= TIME) {
+          let m = 0;
+          let dot = -1;
+          for (; i < end; i++) {
+            c = b[i];
+            const d = c - 0x30;
+            if (d >= 0 && d <= 9) m = m * 10 + d;
+            else if (c === 0x2e && dot < 0) dot = i;
+            else break;
+          }
+          c = i < end ? b[i] : 0x0a;
+          if (c < 0x20) {
+            const digits = i - s - (dot < 0 ? 0 : 1);
+            const frac = dot < 0 ? 0 : i - dot - 1;
+            if (digits > 0 && m <= MAX_SAFE && frac <= 22) {
+              v = frac === 0 ? m : m / POW10[frac];
+              done = true;
+            }
+          }
         }
-        continue;
-      }
-      let v = parseNumberBytes(b, s, e);
-      if (v !== v && mode !== LENIENT) {
-        if (mode === TIME) v = parseIsoTime(b.toString('latin1', s, e));
-        if (v !== v && !isNanText(b, s, e)) {
-          ctx.reject(
-            lineNo,
-            plan.header.fields[f],
-            'bad number',
-            `not a number: ${quote(b, s, e)}` + ChunkContext.truncatedHint(hasEol),
-          );
-          ok = false;
-          break;
+        if (!done) {
+          for (; i < end; i++) {
+            c = b[i];
+            if (c < 0x20) break;
+          }
+          c = i < end ? b[i] : 0x0a;
+          v = numberValue(plan, b, s, i, mode);
+          if (badValue) {
+            badValue = false;
+            bail = true;
+            break;
+          }
+        }
+        num[a][n] = v;
+      } else {
+        for (; i < end; i++) {
+          c = b[i];
+          if (c < 0x20) break;
+        }
+        c = i < end ? b[i] : 0x0a;
+        if (a < -1) {
+          str[-2 - a][n] =
+            unset0 >= 0 ? (i - s === 1 && b[s] === unset0 ? null : same(b, s, i, empty) ? '' : cachedValue(b, s, i))
+              : same(b, s, i, unset) ? null : same(b, s, i, empty) ? '' : cachedValue(b, s, i);
         }
       }
-      col[n] = v;
-    }
-    if (!ok) continue;
-    for (let j = 0; j < nStr; j++) {
-      const col = out.str[j];
-      const f = strField[j];
-      if (f < 0) {
-        col[n] = null;
-        continue;
+      if (c !== sep) break;
+      if (k === last) {
+        bail = true; // more fields than the header
+        break;
       }
-      const s = fs[f];
-      const e = fe[f];
-      if (unset0 >= 0 ? e - s === 1 && b[s] === unset0 : same(b, s, e, unset)) col[n] = null;
-      else if (same(b, s, e, empty)) col[n] = '';
-      else col[n] = cachedValue(b, s, e);
+      i++;
+      k++;
     }
-    out.commit(lineNo, start, contentEnd);
+    let eol = i;
+    const contentEnd = i;
+    if (!bail) {
+      if (c === 0x0d && (i + 1 === end || b[i + 1] === 0x0a)) eol = i + 1 === end ? end : i + 1;
+      else if (c !== 0x0a) bail = true; // a control byte inside a value
+      if (k !== last || eol - start > maxLine) bail = true;
+    }
+    if (bail) {
+      pos = parseTsvLine(ctx, plan, out, start, end, ctx.line++);
+      continue;
+    }
+    for (let j = 0; j < absentNum.length; j++) num[absentNum[j]][n] = NaN;
+    for (let j = 0; j < absentStr.length; j++) str[absentStr[j]][n] = null;
+    out.commit(ctx.line++, start, contentEnd);
+    pos = eol < end ? eol + 1 : end;
   }
-  return { pos, line };
+  return pos;
+}
+
+/**
+ * One TSV line from `start`, by the general method (find every separator first, then read the
+ * requested fields), deciding and reporting every kind of bad line. Returns the next line's start.
+ */
+function parseTsvLine(ctx: ChunkContext, plan: TsvPlan, out: BatchBuilder, start: number, end: number, lineNo: number): number {
+  const b = ctx.buf;
+  const { nFields, sep, fs, fe, numField, numMode, strField, unset, empty } = plan;
+  const cap = fs.length - 1;
+  const maxLine = ctx.maxLineBytes;
+
+  // One pass: separators, line end, first control byte.
+  let nf = 0;
+  let ctrl = -1;
+  let i = start;
+  fs[0] = start;
+  if (sep >= 0) {
+    for (; i < end; i++) {
+      const c = b[i];
+      if (c === sep) {
+        if (nf < cap) {
+          fe[nf] = i;
+          fs[nf + 1] = i + 1;
+        }
+        nf++;
+      } else if (c < 0x20) {
+        if (c === 0x0a) break;
+        if (ctrl < 0) ctrl = i;
+      }
+    }
+  } else {
+    i = scanMultiByte(plan, b, start, end);
+    nf = plan.lastCount;
+    ctrl = plan.lastCtrl;
+  }
+  const eol = i;
+  const hasEol = eol < end;
+  const next = hasEol ? eol + 1 : end;
+  let contentEnd = eol;
+  if (contentEnd > start && b[contentEnd - 1] === 0x0d) contentEnd--;
+  if (nf < cap) fe[nf] = contentEnd;
+
+  if (eol - start > maxLine) {
+    ctx.reject(lineNo, null, 'line too long', `line longer than the limit of ${maxLine} bytes`);
+    return next;
+  }
+  if (contentEnd === start) {
+    ctx.headerLines++;
+    return next;
+  }
+  if (ctrl >= 0 && ctrl < contentEnd) {
+    ctx.reject(
+      lineNo,
+      null,
+      'binary data',
+      `control byte 0x${b[ctrl].toString(16).padStart(2, '0')} at byte ${ctrl - start + 1} (not Zeek TSV text)`,
+    );
+    return next;
+  }
+  let count = nf + 1;
+  if (count !== nFields && plan.tail !== null && count === plan.tail.from + 1) {
+    count = splitTail(plan, b, nf);
+  }
+  if (count !== nFields) {
+    ctx.reject(lineNo, null, 'field count', `expected ${nFields} fields, found ${count}` + ChunkContext.truncatedHint(hasEol));
+    return next;
+  }
+
+  out.reserve();
+  const n = out.length;
+  for (let j = 0; j < numField.length; j++) {
+    const f = numField[j];
+    if (f < 0) {
+      out.num[j][n] = NaN;
+      continue;
+    }
+    const v = numberValue(plan, b, fs[f], fe[f], numMode[j]);
+    if (badValue) {
+      badValue = false;
+      const bool = numMode[j] === BOOL;
+      ctx.reject(
+        lineNo,
+        plan.header.fields[f],
+        bool ? 'bad bool' : 'bad number',
+        (bool ? 'expected T or F, found ' : 'not a number: ') + quote(b, fs[f], fe[f]) + ChunkContext.truncatedHint(hasEol),
+      );
+      return next;
+    }
+    out.num[j][n] = v;
+  }
+  for (let j = 0; j < strField.length; j++) {
+    const f = strField[j];
+    if (f < 0) {
+      out.str[j][n] = null;
+      continue;
+    }
+    const s = fs[f];
+    const e = fe[f];
+    out.str[j][n] = same(b, s, e, unset) ? null : same(b, s, e, empty) ? '' : cachedValue(b, s, e);
+  }
+  out.commit(lineNo, start, contentEnd);
+  return next;
 }
 
 function isNanText(b: Buffer, s: number, e: number): boolean {
