@@ -2,9 +2,10 @@
 // zeek-iforest: thin commands over the library (src/pipeline). Usage errors print one line and exit
 // 2; input and model errors print their message and exit 1; a stack trace only with --verbose.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, ModelFormatError, OptionError } from '../errors.js';
+import { AtomicFile } from '../pipeline/atomic-file.js';
 import { fitLogs, type FitLogsOptions } from '../pipeline/fit-logs.js';
 import { scoreLogs } from '../pipeline/score-logs.js';
 import { evaluateLogs } from '../pipeline/evaluate.js';
@@ -60,7 +61,11 @@ function report(text: string): void {
 const program = new Command('zeek-iforest')
   .description('Isolation Forest anomaly detection for Zeek conn logs (TSV, JSON, gzip, stdin as -)')
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)')
+  // commander's own usage errors ("error: unknown option '--x'", then a hint on a second line)
+  // become one line, like ours: a script reading stderr gets the whole message from one line.
+  .configureOutput({
+    outputError: (text, write) => write(`zeek-iforest: ${text.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`),
+  })
   .exitOverride();
 
 fitOptions(commonOptions(program.command('run', { isDefault: true })
@@ -87,7 +92,10 @@ fitOptions(commonOptions(program.command('fit')
   .requiredOption('-o, --output <model>', 'model file to write')))
   .action(async (logs: string[], o: FitFlags & { output: string }) => {
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
-    writeFileSync(o.output, fitted.forest.toBytes());
+    // Whole or not at all, like score's output: a Ctrl-C here never leaves half a model.
+    const model = new AtomicFile(o.output);
+    model.write(fitted.forest.toBytes());
+    model.commit();
     const summary = { command: 'fit', files: fitted.files, records: fitted.records, rejected: fitted.rejected, sampled: fitted.sampled, threshold: fitted.forest.threshold, seconds: fitted.seconds, model: o.output };
     if (o.json) {
       process.stdout.write(summaryJson(summary) + '\n');

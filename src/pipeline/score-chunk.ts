@@ -9,7 +9,7 @@ import { formatJsonRecords } from '../output/json-writer.js';
 import { formatZeekRecords } from '../output/zeek-writer.js';
 import { connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
 import { parseChunk } from '../zeek/parse.js';
-import type { ColumnRequest, RecordBatch, ZeekHeader } from '../zeek/types.js';
+import type { ColumnRequest, RecordBatch, Rejection, ZeekHeader } from '../zeek/types.js';
 import type { ChunkCounts } from './stats.js';
 
 export type OutputFormat = 'zeek' | 'json' | 'none';
@@ -54,6 +54,11 @@ export interface ScoredChunk extends ChunkCounts {
   anomalies: number;
   /** Strongest first, at most settings.topN. */
   candidates: Candidate[];
+}
+
+/** A worker's answer when strict mode met a bad line (see worker.ts). */
+export interface StrictStop {
+  strictStop: Rejection;
 }
 
 export class ChunkScorer {

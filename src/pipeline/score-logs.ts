@@ -12,11 +12,12 @@ import type { EngineName } from '../engine.js';
 import { OptionError, show } from '../errors.js';
 import { zeekHeaderWithScore } from '../output/zeek-writer.js';
 import { readChunks } from '../zeek/chunks.js';
+import { ZeekParseError } from '../zeek/errors.js';
 import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
 import { AtomicFile } from './atomic-file.js';
 import { Progress } from './progress.js';
-import { ChunkScorer, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk } from './score-chunk.js';
+import { ChunkScorer, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type StrictStop } from './score-chunk.js';
 import { addChunk, emptyStats } from './stats.js';
 
 export interface ScoreLogsOptions {
@@ -127,7 +128,9 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes })) {
         stats.file = chunk.file;
         const task: ChunkTask = { bytes: chunk.bytes, firstLine: chunk.firstLine, header: chunk.header, file: chunk.file };
-        const result = pool ? (pool.run(task, { transferList: [chunk.bytes.buffer as ArrayBuffer] }) as Promise<ScoredChunk>) : Promise.resolve().then(() => inline.score(task));
+        const result = pool
+          ? (pool.run(task, { transferList: [chunk.bytes.buffer as ArrayBuffer] }) as Promise<ScoredChunk | StrictStop>).then(rethrowStrictStop)
+          : Promise.resolve().then(() => inline.score(task));
         // Keep rejections of a failed task from surfacing before we await it in order.
         result.catch(() => undefined);
         pending.push(result);
@@ -146,6 +149,12 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   }
   const rejected = files.reduce((n, f) => n + f.rejected, 0);
   return { files, records, rejected, anomalies, seconds: (performance.now() - started) / 1000, top };
+}
+
+/** A worker's strict-mode stop, thrown again with its class (errors lose it between threads). */
+function rethrowStrictStop(result: ScoredChunk | StrictStop): ScoredChunk {
+  if ('strictStop' in result) throw new ZeekParseError(result.strictStop);
+  return result;
 }
 
 /** Keeps the strongest `k` across chunks; ties keep input order (earlier chunks came first). */
