@@ -29,6 +29,8 @@ export function summaryJson(summary: RunSummary): string {
   return JSON.stringify({
     ...summary,
     seconds: Number(summary.seconds.toFixed(3)),
+    // Peak resident memory of the whole process, worker threads included (they share it).
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     files: summary.files.map((f) => ({ ...f, firstRejections: f.firstRejections.map(formatRejection) })),
   });
 }
