@@ -1,0 +1,94 @@
+// What a person sees when the command line or the model is wrong: usage mistakes are one line on
+// stderr and exit 2; a model that is not usable is the ModelFormatError's message and exit 1. Never
+// a stack trace, never "this looks like a bug".
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, removeDir, runCli, tempDir, ZEEK_FIXTURES, type CliRun } from './helpers/e2e.js';
+
+const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
+const HINT = ' (run with --help for usage)';
+
+let dir: string;
+let model: string;
+
+beforeAll(async () => {
+  assertBuilt();
+  dir = tempDir();
+  model = join(dir, 'conn.iforest');
+  const fit = await runCli(['fit', CONN, '-o', model, '--trees', '20']);
+  expect(fit.code, fit.stderr).toBe(0);
+});
+
+afterAll(() => removeDir(dir));
+
+function expectOneLine(run: CliRun, code: number, line: string | RegExp): void {
+  expect(run.stdout).toBe('');
+  expect(run.stderr.endsWith('\n')).toBe(true);
+  expect(run.stderr.split('\n')).toHaveLength(2); // one line, then the final line end
+  if (typeof line === 'string') expect(run.stderr).toBe(`${line}\n`);
+  else expect(run.stderr).toMatch(line);
+  expect(run.code).toBe(code);
+}
+
+describe('usage errors: one line on stderr, exit 2', () => {
+  it('an unknown option', async () => {
+    expectOneLine(await runCli([CONN, '--bogus']), 2, `zeek-iforest: unknown option '--bogus'${HINT}`);
+  });
+
+  it('an unknown option close to a known one, with the suggestion on the same line', async () => {
+    expectOneLine(await runCli(['score', CONN, '-m', 'x', '--thread', '2']), 2,
+      `zeek-iforest: unknown option '--thread' (Did you mean --threads?)${HINT}`);
+  });
+
+  it('score without -m', async () => {
+    expectOneLine(await runCli(['score', CONN]), 2, `zeek-iforest: required option '-m, --model <file>' not specified${HINT}`);
+  });
+
+  for (const [args, bad] of [
+    [['score', CONN, '-m', 'model.iforest', '--threads', 'two'], 'two'],
+    [[CONN, '--threads', '1.5'], '1.5'],
+  ] as const) {
+    it(`--threads ${bad} (${args[0] === 'score' ? 'score' : 'one-go mode'})`, async () => {
+      expectOneLine(await runCli(args), 2, `zeek-iforest: --threads must be an integer from 0 to 256 (got "${bad}")`);
+    });
+  }
+
+  it('--contamination out of range', async () => {
+    expectOneLine(await runCli(['fit', CONN, '-o', join(dir, 'never.iforest'), '--contamination', '0.9']), 2,
+      `zeek-iforest: --contamination must be 'auto' or a number in (0, 0.5] (got "0.9")`);
+  });
+
+  it('a model path that cannot be read', async () => {
+    expectOneLine(await runCli(['score', CONN, '-m', join(dir, 'missing.iforest')]), 2,
+      `zeek-iforest: cannot read the model file ${join(dir, 'missing.iforest')}: ENOENT`);
+  });
+});
+
+describe('unusable models: the ModelFormatError message, exit 1, no stack', () => {
+  it('a model with one byte flipped fails its checksum', async () => {
+    const bytes = readFileSync(model);
+    bytes[bytes.length >> 1] ^= 0xff;
+    const bad = join(dir, 'flipped.iforest');
+    writeFileSync(bad, bytes);
+    expectOneLine(await runCli(['score', CONN, '-m', bad, '-o', join(dir, 'out.log')]), 1,
+      /^zeek-iforest: not a usable zeek-iforest model: checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the file is truncated or corrupted\n$/);
+  });
+
+  it('a truncated model', async () => {
+    const bad = join(dir, 'truncated.iforest');
+    writeFileSync(bad, readFileSync(model).subarray(0, 100));
+    expectOneLine(await runCli(['eval', CONN, '--positive', 'x', '-m', bad]), 1,
+      /^zeek-iforest: not a usable zeek-iforest model: .*truncated or corrupted\n$/);
+  });
+
+  it('an empty file and a log given as the model', async () => {
+    const empty = join(dir, 'empty.iforest');
+    writeFileSync(empty, '');
+    expectOneLine(await runCli(['score', CONN, '-m', empty]), 1,
+      'zeek-iforest: not a usable zeek-iforest model: the file is 0 bytes, too short to be a model');
+    expectOneLine(await runCli(['score', CONN, '-m', CONN]), 1,
+      'zeek-iforest: not a usable zeek-iforest model: it does not start with the ZIFOREST magic bytes (is this a model file written by `zeek-iforest fit`?)');
+  });
+});
