@@ -1,0 +1,80 @@
+// Zeek JSON logs, and the same log in TSV and JSON giving the same records.
+import { describe, expect, it } from 'vitest';
+import { expectCountsAddUp, fixture, num, parseText, readAll, rowsOf, str } from './zeek-helpers.js';
+
+describe('Zeek JSON', () => {
+  it('reads zat json_conn.log by Zeek names, with missing keys unset', async () => {
+    const { rows, stats, batches } = await readAll(fixture('zat/json_conn.log'), [...num('ts', 'id.resp_p', 'duration', 'local_orig'), ...str('id.orig_h', 'service', 'tunnel_parents')]);
+    expect(stats).toMatchObject({ linesRead: 50, records: 50, headerLines: 0, rejected: 0 });
+    expect(batches[0].header.format).toBe('json');
+    expect(batches[0].header.fields.slice(0, 3)).toEqual(['ts', 'uid', 'id.orig_h']);
+    expect(rows[0]).toEqual({
+      line: 1, ts: 1575413096.052279, 'id.resp_p': 88, duration: 0.0012309551239013672, local_orig: NaN,
+      'id.orig_h': '10.18.20.97', service: 'krb_tcp', tunnel_parents: null,
+    });
+  });
+
+  it('reads the streaming flavour: _path, ISO-8601 ts and _write_ts, arrays and bools', async () => {
+    const { rows, batches } = await readAll(fixture('brim/dns-sample.json.gz'), [...num('ts', '_write_ts', 'RD', 'rtt'), ...str('_path', 'answers', 'RD', 'query')]);
+    expect(batches[0].header.path).toBe('dns');
+    // {"_path":"dns","_write_ts":"2018-03-24T17:18:03.493277Z","ts":"2018-03-24T17:18:03.487750Z",…
+    expect(rows[0]).toMatchObject({ _path: 'dns', ts: 1521911883.48775, _write_ts: 1521911883.493277, query: '_pgpkey-hkp._tcp.local' });
+    expect(rows[0].RD).toBe('T');
+    const asNumber = await readAll(fixture('brim/dns-sample.json.gz'), num('RD', 'AA'));
+    expect(asNumber.rows[0]).toMatchObject({ RD: 1, AA: 0 });
+  });
+
+  it('lets keys vary per row, looks up nested objects, and batches an interleaved stream by _path', () => {
+    const text = [
+      '{"_path":"conn","ts":"2024-06-01T00:00:00.000001Z","id.orig_h":"192.0.2.1","orig_bytes":5}',
+      '{"_path":"conn","ts":1717200001.5,"id":{"orig_h":"192.0.2.2"},"service":"dns"}',
+      '{"_path":"dns","ts":"2024-06-01T02:00:00+02:00","query":"example.org","answers":[]}',
+      '{"_path":"conn","ts":1717200003,"local_orig":true,"tunnel_parents":["Ca","Cb"]}',
+    ].join('\n');
+    const r = parseText(text, [...num('ts', 'orig_bytes', 'local_orig'), ...str('id.orig_h', 'service', 'answers', 'tunnel_parents')]);
+    expect(r.rejected).toBe(0);
+    expect(r.batches.map((b) => [b.header.path, b.length])).toEqual([['conn', 2], ['dns', 1], ['conn', 1]]);
+    expect(r.batches[0].header.fields).toEqual(['_path', 'ts', 'id.orig_h', 'orig_bytes', 'id', 'service']);
+    expect(rowsOf(r.batches)).toEqual([
+      { line: 1, ts: 1717200000.000001, orig_bytes: 5, local_orig: NaN, 'id.orig_h': '192.0.2.1', service: null, answers: null, tunnel_parents: null },
+      { line: 2, ts: 1717200001.5, orig_bytes: NaN, local_orig: NaN, 'id.orig_h': '192.0.2.2', service: 'dns', answers: null, tunnel_parents: null },
+      { line: 3, ts: 1717200000, orig_bytes: NaN, local_orig: NaN, 'id.orig_h': null, service: null, answers: '', tunnel_parents: null },
+      { line: 4, ts: 1717200003, orig_bytes: NaN, local_orig: 1, 'id.orig_h': null, service: null, answers: null, tunnel_parents: 'Ca,Cb' },
+    ]);
+  });
+
+  it('rejects lines that are not JSON objects, and values that are not numbers, with the field', () => {
+    const text = '{"ts":1,"orig_bytes":2}\n{"ts":1,\n[1,2]\n{"ts":"yesterday"}\n{"ts":1,"orig_bytes":[3]}\n\n';
+    const r = parseText(text, num('ts', 'orig_bytes'));
+    expectCountsAddUp({ ...r, records: r.batches.reduce((a, b) => a + b.length, 0) });
+    expect(r.rejections.map((x) => [x.line, x.field, x.reason.replace(/\(.*\)/, '(…)')])).toEqual([
+      [2, null, 'not valid JSON (…)'],
+      [3, null, 'expected a JSON object, found an array'],
+      [4, 'ts', 'not a number: "yesterday"'],
+      [5, 'orig_bytes', 'expected a number, found an array'],
+    ]);
+    expect(r.headerLines).toBe(1);
+  });
+});
+
+describe('the same log in TSV and JSON', () => {
+  it('gives the same records (brim dns excerpt, 2,000 records)', async () => {
+    const columns = [
+      ...num('ts', 'id.orig_p', 'id.resp_p', 'trans_id', 'rtt', 'qclass', 'qtype', 'rcode', 'AA', 'TC', 'RD', 'RA', 'Z', 'rejected'),
+      ...str('uid', 'id.orig_h', 'id.resp_h', 'proto', 'query', 'qclass_name', 'qtype_name', 'rcode_name', 'answers', 'AA'),
+    ];
+    const tsv = await readAll(fixture('brim/dns-sample.log.gz'), columns);
+    const json = await readAll(fixture('brim/dns-sample.json.gz'), columns);
+    expect(tsv.stats.records).toBe(2000);
+    expect(json.stats.records).toBe(2000);
+    const strip = ({ line: _, rtt: __, ...r }: Record<string, unknown>) => r;
+    for (let i = 0; i < 2000; i++) {
+      // Zeek's TSV writer prints intervals with 6 decimals; its JSON writer prints the double.
+      const a = tsv.rows[i].rtt as number;
+      const b = json.rows[i].rtt as number;
+      if (Number.isNaN(a)) expect(b).toBeNaN();
+      else expect(Math.abs(a - b)).toBeLessThanOrEqual(5e-7);
+      expect(strip(json.rows[i])).toEqual(strip(tsv.rows[i]));
+    }
+  });
+});
