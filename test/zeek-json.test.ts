@@ -19,9 +19,10 @@ describe('Zeek JSON', () => {
     expect(batches[0].header.path).toBe('dns');
     // {"_path":"dns","_write_ts":"2018-03-24T17:18:03.493277Z","ts":"2018-03-24T17:18:03.487750Z",…
     expect(rows[0]).toMatchObject({ _path: 'dns', ts: 1521911883.48775, _write_ts: 1521911883.493277, query: '_pgpkey-hkp._tcp.local' });
-    expect(rows[0].RD).toBe('T');
-    const asNumber = await readAll(fixture('brim/dns-sample.json.gz'), num('RD', 'AA'));
-    expect(asNumber.rows[0]).toMatchObject({ RD: 1, AA: 0 });
+    // JSON booleans: "T"/"F" as strings (as TSV writes them), 1/0 as numbers.
+    const asNumber = await readAll(fixture('brim/dns-sample.json.gz'), num('RD'));
+    expect(new Set(rows.map((r) => r.RD))).toEqual(new Set(['T', 'F']));
+    expect(asNumber.rows.map((r) => r.RD)).toEqual(rows.map((r) => (r.RD === 'T' ? 1 : 0)));
   });
 
   it('lets keys vary per row, looks up nested objects, and batches an interleaved stream by _path', () => {
