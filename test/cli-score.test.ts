@@ -1,0 +1,178 @@
+// fit → score through the built CLI, on real fixture logs (zat: MIT; the synthetic file is this
+// project's own): the Zeek TSV output is the input with two more cells per record, in input order,
+// under the input's header with the new fields declared; JSON output carries the same records and
+// scores; gzip input and stdin give the same bytes as the plain file.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, directiveCells, removeDir, runCli, sha256, splitZeek, tempDir, ZEEK_FIXTURES } from './helpers/e2e.js';
+
+const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
+// Another field set (a leading _node_name, 22 conn fields) and a last record cut off: 1 rejected.
+const TRUNCATED = join(ZEEK_FIXTURES, 'synthetic/node-name-truncated.conn.log');
+
+let dir: string;
+let model: string;
+let threshold: number;
+let scored: string; // `score CONN -o …` output
+
+interface ScoreJson {
+  command: string;
+  files: { file: string; linesRead: number; records: number; headerLines: number; rejected: number; firstRejections: string[] }[];
+  records: number;
+  rejected: number;
+  anomalies: number;
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  dir = tempDir();
+  model = join(dir, 'conn.iforest');
+  const fit = await runCli(['fit', CONN, '-o', model, '--json']);
+  expect(fit.code, fit.stderr).toBe(0);
+  const summary = JSON.parse(fit.stdout) as { records: number; threshold: number; model: string };
+  expect(summary).toMatchObject({ records: 360, model });
+  threshold = summary.threshold;
+  scored = join(dir, 'conn.scored.log');
+  const score = await runCli(['score', CONN, '-m', model, '-o', scored, '--threads', '2']);
+  expect(score.code, score.stderr).toBe(0);
+});
+
+afterAll(() => removeDir(dir));
+
+/** Checks a TSV output against its input: same header plus two fields, every record kept in order. */
+function expectScoredCopy(inputText: string, outputText: string, rejectedLines: readonly number[]): { scores: number[]; flags: string[] } {
+  const input = splitZeek(inputText);
+  const output = splitZeek(outputText);
+  // The input's directives, except #close, with anomaly_score and anomaly added to #fields/#types.
+  const kept = input.directives.filter((d) => !d.startsWith('#fields') && !d.startsWith('#types') && !d.startsWith('#close'));
+  expect(output.directives.filter((d) => !d.startsWith('#fields') && !d.startsWith('#types'))).toEqual(kept);
+  expect(directiveCells(output.directives, '#fields')).toEqual([...directiveCells(input.directives, '#fields'), 'anomaly_score', 'anomaly']);
+  expect(directiveCells(output.directives, '#types')).toEqual([...directiveCells(input.directives, '#types'), 'double', 'bool']);
+  // Header first, then the records.
+  expect(outputText.split('\n').slice(0, output.directives.length)).toEqual(output.directives);
+
+  const expected = input.records.filter((r) => !rejectedLines.includes(r.line));
+  expect(output.records).toHaveLength(expected.length);
+  const scores: number[] = [];
+  const flags: string[] = [];
+  output.records.forEach((r, i) => {
+    const cells = r.text.split('\t');
+    expect(cells.length).toBe(expected[i].text.split('\t').length + 2);
+    // The original cells, byte for byte, in input order.
+    expect(cells.slice(0, -2).join('\t')).toBe(expected[i].text);
+    const [score, flag] = cells.slice(-2);
+    // Zeek's double format: up to 6 decimals, trailing zeros dropped.
+    expect(score).toMatch(/^(0\.\d{0,5}[1-9]|1(\.0)?)$/);
+    expect(flag).toMatch(/^[TF]$/);
+    scores.push(Number(score));
+    flags.push(flag);
+  });
+  return { scores, flags };
+}
+
+describe('fit → score, Zeek TSV output', () => {
+  it('is the input with anomaly_score (double) and anomaly (bool) added to every record, in input order', () => {
+    const { scores, flags } = expectScoredCopy(readFileSync(CONN, 'latin1'), readFileSync(scored, 'latin1'), []);
+    expect(scores).toHaveLength(360);
+    for (const s of scores) {
+      expect(s).toBeGreaterThan(0);
+      expect(s).toBeLessThanOrEqual(1);
+    }
+    // anomaly = T exactly when the score is above the model's threshold (scores are printed to 6 places).
+    scores.forEach((s, i) => {
+      if (Math.abs(s - threshold) > 1e-6) expect(flags[i]).toBe(s > threshold ? 'T' : 'F');
+    });
+    // Not all the same: the forest tells records apart.
+    expect(new Set(scores).size).toBeGreaterThan(100);
+  });
+
+  it('drops only the rejected lines, and reports them with file:line', async () => {
+    const out = join(dir, 'truncated.scored.log');
+    const run = await runCli(['score', TRUNCATED, '-m', model, '-o', out, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as ScoreJson;
+    expect(summary).toMatchObject({ command: 'score', records: 3, rejected: 1 });
+    expect(summary.files[0]).toMatchObject({ linesRead: 12, records: 3, headerLines: 8, rejected: 1 });
+    expect(summary.files[0].firstRejections).toEqual([`${TRUNCATED}:12: expected 22 fields, found 10 (last line has no line end: cut off mid-write?)`]);
+    expectScoredCopy(readFileSync(TRUNCATED, 'latin1'), readFileSync(out, 'latin1'), [12]);
+  });
+
+  it('--json statistics add up: lines read = records + header lines + rejected', async () => {
+    const run = await runCli(['score', CONN, '-m', model, '-o', join(dir, 'again.log'), '--json', '--threads', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout) as ScoreJson;
+    const f = summary.files[0];
+    expect(f).toMatchObject({ file: CONN, linesRead: 369, records: 360, headerLines: 9, rejected: 0 });
+    expect(f.linesRead).toBe(f.records + f.headerLines + f.rejected);
+    const flagged = splitZeek(readFileSync(scored, 'latin1')).records.filter((r) => r.text.endsWith('\tT')).length;
+    expect(summary.anomalies).toBe(flagged);
+    expect(readFileSync(join(dir, 'again.log'))).toEqual(readFileSync(scored));
+  });
+});
+
+describe('fit → score, JSON output', () => {
+  it('one object per line with the original fields, anomaly_score and anomaly, matching the TSV', async () => {
+    const run = await runCli(['score', CONN, '-m', model, '--format', 'json', '--threads', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    const objects = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const tsv = splitZeek(readFileSync(scored, 'latin1'));
+    const fields = directiveCells(tsv.directives, '#fields');
+    expect(objects).toHaveLength(tsv.records.length);
+    objects.forEach((o, i) => {
+      const cells = tsv.records[i].text.split('\t');
+      // Every field that is set in the TSV record is there (Zeek's JSON writer leaves unset ones out).
+      fields.forEach((name, k) => {
+        if (cells[k] === '-') expect(o).not.toHaveProperty([name]);
+        else expect(o).toHaveProperty([name]);
+      });
+      expect(o.uid).toBe(cells[1]);
+      expect(o['id.orig_h']).toBe(cells[2]);
+      expect(o['id.orig_p']).toBe(Number(cells[3]));
+      expect(o.anomaly_score).toBeCloseTo(Number(cells[cells.length - 2]), 6);
+      expect(o.anomaly).toBe(cells[cells.length - 1] === 'T');
+      expect(Object.keys(o).slice(-2)).toEqual(['anomaly_score', 'anomaly']);
+    });
+  });
+});
+
+describe('gzip and stdin', () => {
+  it('a gzip copy of the log, as a file or on stdin, scores to the same bytes', async () => {
+    const gz = join(dir, 'conn.log.gz');
+    writeFileSync(gz, gzipSync(readFileSync(CONN)));
+    const out = join(dir, 'gz.scored.log');
+    const [file, stdin] = await Promise.all([
+      runCli(['score', gz, '-m', model, '-o', out, '--threads', '2']),
+      runCli(['score', '-', '-m', model, '--threads', '1'], { input: readFileSync(gz) }),
+    ]);
+    expect(file.code, file.stderr).toBe(0);
+    expect(stdin.code, stdin.stderr).toBe(0);
+    expect(sha256(readFileSync(out))).toBe(sha256(readFileSync(scored)));
+    expect(sha256(stdin.stdout)).toBe(sha256(readFileSync(scored)));
+  });
+
+  it('score - reads stdin and writes the same bytes to stdout, stats for "stdin" on stderr', async () => {
+    const run = await runCli(['score', '-', '-m', model, '--json'], { input: readFileSync(CONN) });
+    expect(run.code, run.stderr).toBe(0);
+    expect(sha256(run.stdout)).toBe(sha256(readFileSync(scored)));
+    // Records go to stdout, so the statistics go to stderr.
+    const summary = JSON.parse(run.stderr) as ScoreJson;
+    expect(summary.files[0]).toMatchObject({ file: 'stdin', linesRead: 369, records: 360, headerLines: 9, rejected: 0 });
+  });
+
+  it('fit - gives the same model as fit on the file, and on its gzip copy', async () => {
+    const fromStdin = join(dir, 'stdin.iforest');
+    const fromGz = join(dir, 'gz.iforest');
+    const [a, b] = await Promise.all([
+      runCli(['fit', '-', '-o', fromStdin], { input: readFileSync(CONN) }),
+      runCli(['fit', join(dir, 'conn.log.gz'), '-o', fromGz]),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    expect(a.stderr).toContain('stdin: 369 lines read, 360 records read, 9 header lines, 0 rejected');
+    expect(sha256(readFileSync(fromStdin))).toBe(sha256(readFileSync(model)));
+    expect(sha256(readFileSync(fromGz))).toBe(sha256(readFileSync(model)));
+  });
+});
