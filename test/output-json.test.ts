@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeZeekText, formatJsonRecords } from '../src/output/json-writer.js';
+import { decodeZeekText, formatJsonRecords, formatJsonRecordsBytes } from '../src/output/json-writer.js';
 import { formatZeekDouble, OutputFormatError } from '../src/output/zeek-writer.js';
 import { batchOf, fixture, headerOf, recordText } from './output-fixture.js';
 
@@ -114,6 +114,21 @@ describe('formatJsonRecords on real TSV logs', () => {
     const batch = batchOf('1525879831.015811\t-   Malicious   C&C\n', header);
     const [obj] = jsonLines(formatJsonRecords(batch, Float64Array.of(0.5), null));
     expect(obj).toEqual({ ts: 1525879831.015811, label: 'Malicious', 'detailed-label': 'C&C', anomaly_score: 0.5 });
+  });
+
+  it('gives the same bytes as UTF-8, growing a too-small buffer', () => {
+    const batch = batchOf(fixture('zat-dns.log'));
+    const scores = scoresFor(batch.length);
+    const bytes = formatJsonRecordsBytes(batch, scores, null, batch.header, new Uint8Array(16));
+    expect(Buffer.from(bytes).toString('utf8')).toBe(formatJsonRecords(batch, scores, null));
+  });
+
+  it('copies Zeek\'s 6-decimal times and intervals in their shortest form', () => {
+    const header = headerOf(['#fields\tts\td\tx', '#types\ttime\tinterval\tdouble']);
+    const batch = batchOf('1717200000.011550\t0.000100\t2.500000\n4294967296.000001\t3.000000\t1e3\n', header);
+    expect(formatJsonRecords(batch, Float64Array.of(NaN, NaN), null)).toBe(
+      '{"ts":1717200000.01155,"d":0.0001,"x":2.5}\n{"ts":4294967296.000001,"d":3.0,"x":1000.0}\n',
+    );
   });
 
   it('leaves the score out for an unscored record', () => {

@@ -9,25 +9,22 @@
 // JSON records pass through untouched, with the new keys spliced in before the closing brace.
 
 import type { RecordBatch, ZeekHeader } from '../zeek/types.js';
-import { checkScoreFields, FLAG_FIELD, formatZeekDouble, SCORE_FIELD } from './zeek-writer.js';
+import { checkScoreFields, FLAG_FIELD, SCORE_FIELD, writeZeekDouble } from './zeek-writer.js';
 
-/** One record's line as JSON object text (no line end). */
-type Converter = (src: Buffer, s: number, e: number) => string;
-
-const latin1Cache = new WeakMap<Uint8Array, Buffer>();
+const bufferCache = new WeakMap<Uint8Array, Buffer>();
 
 function asBuffer(u: Uint8Array): Buffer {
   if (Buffer.isBuffer(u)) return u;
-  let b = latin1Cache.get(u);
+  let b = bufferCache.get(u);
   if (b === undefined) {
     b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-    latin1Cache.set(u, b);
+    bufferCache.set(u, b);
   }
   return b;
 }
 
 /**
- * One JSON object per record, each followed by "\n".
+ * One JSON object per record, each followed by "\n" (see formatJsonRecordsBytes).
  *
  * @param scores scores[i] is record i's score; NaN (not scored) leaves both new keys out
  * @param flags  flags[i] = 1 marks an anomaly; null when the model has no threshold
@@ -40,55 +37,150 @@ export function formatJsonRecords(
   flags: Uint8Array | null,
   header: ZeekHeader = batch.header,
 ): string {
+  const bytes = formatJsonRecordsBytes(batch, scores, flags, header);
+  return asBuffer(bytes).toString('utf8', 0, bytes.length);
+}
+
+/**
+ * As formatJsonRecords, as UTF-8 bytes: what a writer wants, without a string in between.
+ * Written byte by byte into one growing buffer; `out` is used when it is big enough.
+ */
+export function formatJsonRecordsBytes(
+  batch: RecordBatch,
+  scores: Float64Array,
+  flags: Uint8Array | null,
+  header: ZeekHeader = batch.header,
+  out?: Uint8Array,
+): Uint8Array {
   if (scores.length < batch.length || (flags !== null && flags.length < batch.length)) {
     throw new RangeError(`formatJsonRecords: ${batch.length} records but ${scores.length} scores` +
       (flags === null ? '' : ` and ${flags.length} flags`));
   }
   checkScoreFields(header, flags !== null);
+  let raw = 0;
+  for (let i = 0; i < batch.length; i++) raw += batch.ends[i] - batch.starts[i];
+  // Keys make JSON about twice the TSV size; the sink grows if a batch needs more.
+  const w = new Sink(out !== undefined && out.length > 0 ? out : new Uint8Array(Math.max(1024, raw * 3 + batch.length * 64)));
   const src = asBuffer(batch.source);
-  const out: string[] = new Array<string>(batch.length);
-  const toObject = header.format === 'json' ? passThrough : tsvConverter(header);
+  const conv = header.format === 'json' ? null : tsvConverter(header);
   for (let i = 0; i < batch.length; i++) {
-    const obj = toObject(src, batch.starts[i], batch.ends[i]);
-    out[i] = spliceScore(obj, scores[i], flags === null ? -1 : flags[i]) + '\n';
+    const s = batch.starts[i];
+    const e = batch.ends[i];
+    w.reserve(e - s + 256);
+    const x = scores[i];
+    const flag = flags === null ? -1 : flags[i];
+    if (conv === null) passThrough(w, src, s, e, x, flag);
+    else {
+      conv(w, src, s, e);
+      if (x === x) {
+        w.byte(w.empty ? 0 : 44);
+        writeScore(w, x, flag);
+      }
+      w.byte(125);
+    }
+    w.byte(10);
   }
-  return out.join('');
+  return w.buf.subarray(0, w.pos);
 }
 
-function scoreSuffix(score: number, flag: number): string {
-  if (score !== score) return '';
+/** A growable byte buffer. `empty` tracks whether the object being written has a key yet. */
+class Sink {
+  pos = 0;
+  empty = true;
+  constructor(public buf: Uint8Array) {}
+
+  reserve(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  /** byte(0) writes nothing: lets callers write an optional comma without a branch. */
+  byte(c: number): void {
+    if (c !== 0) this.buf[this.pos++] = c;
+  }
+
+  copy(src: Uint8Array, s: number, e: number): void {
+    this.reserve(e - s);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = s; i < e; i++) b[p++] = src[i];
+    this.pos = p;
+  }
+
+  bytes(a: Uint8Array): void {
+    this.reserve(a.length);
+    // Keys are a dozen bytes: a loop beats set()'s call overhead at that size.
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < a.length; i++) b[p++] = a[i];
+    this.pos = p;
+  }
+
+  ascii(t: string): void {
+    this.reserve(t.length);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < t.length; i++) b[p++] = t.charCodeAt(i);
+    this.pos = p;
+  }
+
+  utf8(t: string): void {
+    this.reserve(t.length * 3);
+    this.pos += encoder.encodeInto(t, this.buf.subarray(this.pos)).written;
+  }
+}
+
+const encoder = new TextEncoder();
+const SCORE_KEY = encoder.encode(`"${SCORE_FIELD}":`);
+const FLAG_TRUE = encoder.encode(`,"${FLAG_FIELD}":true`);
+const FLAG_FALSE = encoder.encode(`,"${FLAG_FIELD}":false`);
+
+function writeScore(w: Sink, x: number, flag: number): void {
+  w.bytes(SCORE_KEY);
+  w.reserve(32);
   // Zeek's JSON writer writes null for a non-finite double.
-  const num = Number.isFinite(score) ? formatZeekDouble(score) : 'null';
-  let s = `"${SCORE_FIELD}":${num}`;
-  if (flag >= 0) s += `,"${FLAG_FIELD}":${flag !== 0 ? 'true' : 'false'}`;
-  return s;
+  if (Number.isFinite(x)) w.pos = writeZeekDouble(w.buf, w.pos, x);
+  else w.ascii('null');
+  if (flag >= 0) w.bytes(flag !== 0 ? FLAG_TRUE : FLAG_FALSE);
 }
 
-function spliceScore(obj: string, score: number, flag: number): string {
-  const add = scoreSuffix(score, flag);
-  if (add === '') return obj;
-  let end = obj.length - 1;
-  while (end >= 0 && obj.charCodeAt(end) <= 32) end--;
-  if (end < 0 || obj[end] !== '}') {
-    throw new SyntaxError(`formatJsonRecords: a record is not a JSON object: ${obj.slice(0, 60)}`);
+/**
+ * A JSON-input record is already the object Zeek wrote: its bytes are kept (and so its number
+ * forms), with the new keys spliced in before the closing brace.
+ */
+function passThrough(w: Sink, src: Buffer, s: number, e: number, x: number, flag: number): void {
+  let end = e - 1;
+  while (end >= s && src[end] <= 32) end--;
+  if (end < s || src[end] !== 125) {
+    throw new SyntaxError(`formatJsonRecords: a record is not a JSON object: ${src.toString('utf8', s, Math.min(e, s + 60))}`);
+  }
+  if (x !== x) {
+    w.copy(src, s, e);
+    return;
   }
   let before = end - 1;
-  while (before >= 0 && obj.charCodeAt(before) <= 32) before--;
-  const empty = before >= 0 && obj[before] === '{';
-  return obj.slice(0, end) + (empty ? '' : ',') + add + '}';
-}
-
-/** A JSON-input record is already the object Zeek wrote: keep its bytes (and number forms). */
-function passThrough(src: Buffer, s: number, e: number): string {
-  return src.toString('utf8', s, e);
+  while (before >= s && src[before] <= 32) before--;
+  w.copy(src, s, end);
+  if (!(before >= s && src[before] === 123)) w.byte(44);
+  writeScore(w, x, flag);
+  w.byte(125);
 }
 
 // ---------------------------------------------------------------------------------------------
 // TSV → JSON
 
-type Kind = 'bool' | 'integer' | 'real' | 'string';
+const enum Kind {
+  Bool,
+  Integer,
+  Real,
+  Text,
+}
+
 interface Column {
-  key: string;
+  /** `"name":` as UTF-8. */
+  key: Uint8Array;
   kind: Kind;
   container: boolean;
 }
@@ -99,149 +191,215 @@ function kindOf(type: string): { kind: Kind; container: boolean } {
   let kind: Kind;
   switch (base) {
     case 'bool':
-      kind = 'bool';
+      kind = Kind.Bool;
       break;
     case 'count':
     case 'int':
     case 'port':
-      kind = 'integer';
+      kind = Kind.Integer;
       break;
     case 'double':
     case 'time':
     case 'interval':
-      kind = 'real';
+      kind = Kind.Real;
       break;
     default:
-      kind = 'string'; // addr, subnet, string, enum, pattern, and unknown ("") types
+      kind = Kind.Text; // addr, subnet, string, enum, pattern, and unknown ("") types
   }
   return { kind, container: m !== null };
 }
 
+/** Writes "{" and the record's fields (no closing brace); sets w.empty. */
+type Converter = (w: Sink, src: Buffer, s: number, e: number) => void;
 const converterCache = new WeakMap<ZeekHeader, Converter>();
+
+function sameBytes(src: Uint8Array, s: number, e: number, want: Uint8Array): boolean {
+  if (e - s !== want.length) return false;
+  for (let i = 0; i < want.length; i++) if (src[s + i] !== want[i]) return false;
+  return true;
+}
 
 function tsvConverter(h: ZeekHeader): Converter {
   let conv = converterCache.get(h);
   if (conv !== undefined) return conv;
-  const cols: Column[] = h.fields.map((f, i) => ({ key: JSON.stringify(f), ...kindOf(h.types[i] ?? '') }));
-  const sep = Buffer.from(h.separator, 'utf8');
-  const { unsetField, emptyField, setSeparator } = h;
-  conv = (src, s, e) => {
-    const cells = splitLine(src, s, e, sep, cols.length);
-    let obj = '{';
-    let first = true;
-    for (let c = 0; c < cols.length; c++) {
+  const cols: Column[] = h.fields.map((f, i) => ({ key: encoder.encode(JSON.stringify(f) + ':'), ...kindOf(h.types[i] ?? '') }));
+  const sep = encoder.encode(h.separator);
+  const unset = encoder.encode(h.unsetField);
+  const empty = encoder.encode(h.emptyField);
+  const setSep = encoder.encode(h.setSeparator);
+  const cells = new Int32Array(2 * (cols.length + 1));
+  conv = (w, src, s, e) => {
+    const n = splitLine(src, s, e, sep, cols.length, cells);
+    w.byte(123);
+    w.empty = true;
+    for (let c = 0; c < cols.length && c < n; c++) {
       const col = cols[c];
-      const cell = cells[c];
-      if (cell === undefined) continue;
-      const raw = src.toString('latin1', cell[0], cell[1]);
-      if (raw === unsetField) continue;
-      let value: string;
+      const cs = cells[2 * c];
+      const ce = cells[2 * c + 1];
+      if (sameBytes(src, cs, ce, unset)) continue;
+      w.byte(w.empty ? 0 : 44);
+      w.empty = false;
+      w.bytes(col.key);
       if (col.container) {
-        if (raw === emptyField || raw === '') value = '[]';
-        else {
-          const parts = splitEscaped(src, cell[0], cell[1], setSeparator);
-          value = `[${parts.map(([ps, pe]) => {
-            const t = src.toString('latin1', ps, pe);
-            return t === unsetField ? 'null' : scalar(col.kind, src, ps, pe, t);
-          }).join(',')}]`;
+        w.byte(91);
+        if (!sameBytes(src, cs, ce, empty) && ce > cs) {
+          let ps = cs;
+          for (let i = cs; i <= ce; i++) {
+            if (i < ce && !(src[i] === setSep[0] && (setSep.length === 1 || sameBytes(src, i, i + setSep.length, setSep)))) continue;
+            if (ps > cs) w.byte(44);
+            if (sameBytes(src, ps, i, unset)) w.ascii('null');
+            else scalar(w, col.kind, src, ps, i);
+            ps = i + setSep.length;
+            i = ps - 1;
+          }
         }
-      } else if (col.kind === 'string' && raw === emptyField) {
-        value = '""';
+        w.byte(93);
+      } else if (col.kind === Kind.Text && sameBytes(src, cs, ce, empty)) {
+        w.byte(34);
+        w.byte(34);
       } else {
-        value = scalar(col.kind, src, cell[0], cell[1], raw);
+        scalar(w, col.kind, src, cs, ce);
       }
-      obj += (first ? '' : ',') + col.key + ':' + value;
-      first = false;
     }
-    return obj + '}';
   };
   converterCache.set(h, conv);
   return conv;
 }
 
-const INTEGER = /^-?\d+$/;
-const REAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
-
-/** One value as JSON; text that does not parse as its type stays a string, never lost. */
-function scalar(kind: Kind, src: Buffer, s: number, e: number, raw: string): string {
+/**
+ * One value as JSON. Text that does not parse as its type is written as a string, so no value
+ * is ever lost (btest's canonified `XXXXXXXXXX.XXXXXX` times, for one).
+ */
+function scalar(w: Sink, kind: Kind, src: Buffer, s: number, e: number): void {
   switch (kind) {
-    case 'bool':
-      if (raw === 'T') return 'true';
-      if (raw === 'F') return 'false';
+    case Kind.Bool:
+      if (e - s === 1 && src[s] === 84) return w.ascii('true');
+      if (e - s === 1 && src[s] === 70) return w.ascii('false');
       break;
-    case 'integer':
+    case Kind.Integer: {
       // Kept as written: counts can pass 2^53, where a JS number would round them.
-      if (INTEGER.test(raw)) return raw;
-      break;
-    case 'real':
-      if (REAL.test(raw)) {
-        const v = Number(raw);
-        if (Number.isFinite(v)) return jsonDouble(v);
+      let i = src[s] === 45 ? s + 1 : s;
+      if (i < e) {
+        while (i < e && src[i] >= 48 && src[i] <= 57) i++;
+        if (i === e) return w.copy(src, s, e);
       }
       break;
+    }
+    case Kind.Real:
+      if (real(w, src, s, e)) return;
+      break;
   }
-  return JSON.stringify(decodeZeekText(src, s, e));
-}
-
-/** rapidjson's Double(): the shortest round-trip form, with ".0" on whole numbers. */
-function jsonDouble(v: number): string {
-  const t = String(v);
-  return /[.eE]/.test(t) || t === 'Infinity' ? t : `${t}.0`;
+  text(w, src, s, e);
 }
 
 /**
- * Splits [s, e) on `sep` into at most `n` cells. An IoT-23 style line, whose last tab cell holds
- * several space-separated values (and whose #fields does the same), is split on those spaces
- * so the cells line up with the header's fields.
+ * A double as rapidjson's Double() writes it: the shortest round-trip form, ".0" on whole
+ * numbers. Zeek's "%.6f"-style text is already that form once trailing zeros go when it has at
+ * most 15 significant digits, or at most 6 decimals below 2^32 (doubles there are closer than
+ * 5e-7 apart, so no shorter decimal names the same double): such text is copied, which covers
+ * every ts of this century. Anything else goes through Number().
  */
-function splitLine(src: Buffer, s: number, e: number, sep: Buffer, n: number): [number, number][] {
-  const cells: [number, number][] = [];
+function real(w: Sink, src: Buffer, s: number, e: number): boolean {
+  let i = s;
+  if (src[i] === 45) i++;
+  const intStart = i;
+  while (i < e && src[i] >= 48 && src[i] <= 57) i++;
+  const intEnd = i;
+  let fracEnd = i;
+  if (i < e && src[i] === 46) {
+    i++;
+    while (i < e && src[i] >= 48 && src[i] <= 57) i++;
+    fracEnd = i;
+  }
+  const intDigits = intEnd - intStart;
+  const fracDigits = Math.max(0, fracEnd - intEnd - 1);
+  let simple = i === e && intDigits > 0 && (intDigits === 1 || src[intStart] !== 48);
+  if (simple && intDigits + fracDigits > 15) {
+    let v = 0;
+    for (let k = intStart; k < intEnd && v < 4294967296; k++) v = v * 10 + src[k] - 48;
+    simple = fracDigits <= 6 && v < 4294967296;
+  }
+  if (simple) {
+    let last = fracEnd;
+    if (fracEnd > intEnd) while (last > intEnd + 1 && src[last - 1] === 48) last--;
+    if (fracEnd === intEnd || last === intEnd + 1) {
+      w.copy(src, s, intEnd); // whole number: "36.000000" and "36" both become "36.0"
+      w.ascii('.0');
+    } else {
+      w.copy(src, s, last);
+    }
+    return true;
+  }
+  const t = src.toString('latin1', s, e);
+  if (!/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(t)) return false;
+  const v = Number(t);
+  if (!Number.isFinite(v)) return false;
+  const out = String(v);
+  w.ascii(/[.eE]/.test(out) ? out : `${out}.0`);
+  return true;
+}
+
+/** A string value: printable ASCII is copied between quotes; anything else is decoded first. */
+function text(w: Sink, src: Buffer, s: number, e: number): void {
+  let plain = true;
+  for (let i = s; i < e; i++) {
+    const c = src[i];
+    if (c < 32 || c > 126 || c === 34 || c === 92) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    w.byte(34);
+    w.copy(src, s, e);
+    w.byte(34);
+  } else {
+    w.utf8(JSON.stringify(decodeZeekText(src, s, e)));
+  }
+}
+
+/**
+ * Splits [s, e) on `sep` into at most `n` cells, written to cells[2k], cells[2k + 1]; returns the
+ * count. An IoT-23 style line, whose last tab cell holds several space-separated values (as
+ * its #fields does), is split on those spaces so the cells line up with the header's fields.
+ */
+function splitLine(src: Uint8Array, s: number, e: number, sep: Uint8Array, n: number, cells: Int32Array): number {
   const s0 = sep[0];
   const sl = sep.length;
+  let k = 0;
   let start = s;
-  for (let i = s; i <= e - sl; i++) {
-    if (src[i] !== s0) continue;
-    let match = true;
-    for (let k = 1; k < sl; k++) if (src[i + k] !== sep[k]) match = false;
-    if (!match) continue;
-    cells.push([start, i]);
+  for (let i = s; i <= e - sl && k < n; i++) {
+    if (src[i] !== s0 || (sl > 1 && !sameBytes(src, i, i + sl, sep))) continue;
+    cells[2 * k] = start;
+    cells[2 * k + 1] = i;
+    k++;
     start = i + sl;
     i += sl - 1;
   }
-  cells.push([start, e]);
-  if (cells.length < n) {
-    const [ls, le] = cells[cells.length - 1];
-    if (src.indexOf(32, ls) !== -1 && src.indexOf(32, ls) < le) {
-      cells.pop();
+  if (k >= n) return k; // more cells than fields: the extra ones are not the header's
+  cells[2 * k] = start;
+  cells[2 * k + 1] = e;
+  k++;
+  if (k < n) {
+    const ls = cells[2 * (k - 1)];
+    let hasSpace = false;
+    for (let i = ls; i < e; i++) if (src[i] === 32) hasSpace = true;
+    if (hasSpace) {
+      k--;
       let p = ls;
-      while (p < le) {
-        while (p < le && src[p] === 32) p++;
-        if (p >= le) break;
+      while (p < e && k < n) {
+        while (p < e && src[p] === 32) p++;
+        if (p >= e) break;
         let q = p;
-        while (q < le && src[q] !== 32) q++;
-        cells.push([p, q]);
+        while (q < e && src[q] !== 32) q++;
+        cells[2 * k] = p;
+        cells[2 * k + 1] = q;
+        k++;
         p = q;
       }
     }
   }
-  return cells;
-}
-
-/** Splits a container value on the set separator (escaped separators inside values are \xNN). */
-function splitEscaped(src: Buffer, s: number, e: number, setSep: string): [number, number][] {
-  const sep = Buffer.from(setSep, 'utf8');
-  const parts: [number, number][] = [];
-  let start = s;
-  for (let i = s; i <= e - sep.length; i++) {
-    let match = true;
-    for (let k = 0; k < sep.length; k++) if (src[i + k] !== sep[k]) match = false;
-    if (!match) continue;
-    parts.push([start, i]);
-    start = i + sep.length;
-    i += sep.length - 1;
-  }
-  parts.push([start, e]);
-  return parts;
+  return k;
 }
 
 function hexValue(c: number): number {
