@@ -108,6 +108,24 @@ export function zeekHeaderWithScore(header: ZeekHeader, withAnomaly: boolean): s
 }
 
 /**
+ * Whether records read under `b` can follow records written under `a` without a new header
+ * block. Compares content, not identity: readers may hand each chunk its own header object.
+ */
+export function sameZeekLayout(a: ZeekHeader, b: ZeekHeader): boolean {
+  if (a === b) return true;
+  return (
+    a.format === b.format && a.separator === b.separator && a.setSeparator === b.setSeparator &&
+    a.emptyField === b.emptyField && a.unsetField === b.unsetField && a.path === b.path &&
+    a.open === b.open && sameList(a.fields, b.fields) && sameList(a.types, b.types) &&
+    sameList(a.directives, b.directives)
+  );
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/**
  * The value of a `#close` directive line (`#close\t2014-04-03-10-08-28` → "2014-04-03-10-08-28"),
  * or null when the line is not one.
  */
