@@ -1,0 +1,121 @@
+// Output bytes do not depend on how the work is spread: thread count (0 = inline, 1, 2, 8), chunk
+// size, output to a path or a stream, the library or the CLI. A generated log of about 2.6 MB cut
+// into 32 KiB chunks gives ~80 chunks, so the pool reorders plenty of them.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitLogs } from '../src/pipeline/fit-logs.js';
+import { scoreLogs, type ScoreLogsOptions, type ScoreLogsResult } from '../src/pipeline/score-logs.js';
+import { assertBuilt, directiveCells, removeDir, runCli, sha256, splitZeek, tempDir, writeGeneratedLog } from './helpers/e2e.js';
+
+const ROWS = 20_000;
+const CHUNK = 32 << 10;
+const THREADS = [0, 1, 2, 8];
+
+let dir: string;
+let log: string;
+let modelPath: string;
+let model: Uint8Array;
+
+beforeAll(async () => {
+  assertBuilt();
+  dir = tempDir();
+  log = writeGeneratedLog(join(dir, 'gen.log'), { rows: ROWS, seed: 42 });
+  const fitted = await fitLogs([log], { trees: 50, seed: 3, contamination: 0.01 });
+  model = fitted.forest.toBytes();
+  modelPath = join(dir, 'gen.iforest');
+  writeFileSync(modelPath, model);
+});
+
+afterAll(() => removeDir(dir));
+
+async function scoreTo(name: string, options: Partial<ScoreLogsOptions>): Promise<{ path: string; result: ScoreLogsResult }> {
+  const path = join(dir, name);
+  const result = await scoreLogs([log], { model, out: path, chunkBytes: CHUNK, ...options });
+  return { path, result };
+}
+
+/** What must not change with the thread count: counts and the top table (not the timing). */
+function invariant(r: ScoreLogsResult): unknown {
+  return { files: r.files, records: r.records, rejected: r.rejected, anomalies: r.anomalies, top: r.top.map((c) => [c.line, c.score, c.reason]) };
+}
+
+describe('scoreLogs output across threads', () => {
+  it('Zeek TSV: the same bytes for threads 0, 1, 2 and 8, and the same counts and top records', async () => {
+    const runs = [];
+    for (const threads of THREADS) runs.push(await scoreTo(`zeek-${threads}.log`, { threads, top: 10 }));
+    const hashes = runs.map((r) => sha256(readFileSync(r.path)));
+    expect(new Set(hashes).size).toBe(1);
+    for (const r of runs) expect(invariant(r.result)).toEqual(invariant(runs[0].result));
+    const first = runs[0].result;
+    expect(first.records).toBe(ROWS);
+    expect(first.rejected).toBe(0);
+    expect(first.files[0].linesRead).toBe(first.records + first.files[0].headerLines);
+    // Small chunks: the pool really had many chunks to reorder.
+    expect(first.files[0].bytesRead / CHUNK).toBeGreaterThan(60);
+    // With contamination 0.01 the threshold flags about 1% of records (the fit sample is all of them).
+    expect(first.anomalies).toBeGreaterThan(ROWS * 0.005);
+    expect(first.anomalies).toBeLessThan(ROWS * 0.02);
+
+    // Input order: every record, with its original cells, in the order of the input.
+    const input = splitZeek(readFileSync(log, 'latin1'));
+    const output = splitZeek(readFileSync(runs[0].path, 'latin1'));
+    expect(output.records).toHaveLength(input.records.length);
+    output.records.forEach((r, i) => {
+      const cut = r.text.lastIndexOf('\t', r.text.lastIndexOf('\t') - 1);
+      if (r.text.slice(0, cut) !== input.records[i].text) expect(r.text.slice(0, cut)).toBe(input.records[i].text);
+    });
+    expect(directiveCells(output.directives, '#fields').slice(-2)).toEqual(['anomaly_score', 'anomaly']);
+  });
+
+  it('JSON lines: the same bytes for threads 0, 1, 2 and 8; every line has the original fields and the score', async () => {
+    const runs = [];
+    for (const threads of THREADS) runs.push(await scoreTo(`json-${threads}.log`, { threads, format: 'json', top: 0 }));
+    expect(new Set(runs.map((r) => sha256(readFileSync(r.path)))).size).toBe(1);
+
+    const input = splitZeek(readFileSync(log, 'latin1'));
+    const fields = directiveCells(input.directives, '#fields');
+    const tsvOut = splitZeek(readFileSync(join(dir, 'zeek-0.log'), 'latin1')).records;
+    const lines = readFileSync(runs[0].path, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(ROWS);
+    lines.forEach((line, i) => {
+      const o = JSON.parse(line) as Record<string, unknown>;
+      const cells = input.records[i].text.split('\t');
+      for (let k = 0; k < fields.length; k++) {
+        // Zeek's JSON writer leaves unset fields out.
+        if ((cells[k] === '-') === (fields[k] in o)) expect({ field: fields[k], present: fields[k] in o, cell: cells[k] }).toBe('consistent');
+      }
+      if (o.uid !== cells[1]) expect(o.uid).toBe(cells[1]);
+      const tsvScore = Number(tsvOut[i].text.split('\t').at(-2));
+      if (typeof o.anomaly_score !== 'number' || Math.abs(o.anomaly_score - tsvScore) > 1e-6) expect(o.anomaly_score).toBeCloseTo(tsvScore, 6);
+    });
+  });
+
+  it('a stream as output and the default chunk size give the same bytes', async () => {
+    const parts: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        parts.push(Buffer.from(chunk));
+        done();
+      },
+    });
+    await scoreLogs([log], { model, out: sink, threads: 2, chunkBytes: CHUNK });
+    const expected = sha256(readFileSync(join(dir, 'zeek-0.log')));
+    expect(sha256(Buffer.concat(parts))).toBe(expected);
+    const big = await scoreLogs([log], { model, out: join(dir, 'zeek-default-chunk.log'), threads: 1 });
+    expect(big.records).toBe(ROWS);
+    expect(sha256(readFileSync(join(dir, 'zeek-default-chunk.log')))).toBe(expected);
+  });
+
+  it('the CLI writes the same bytes as the library, with --threads 1 and 2, TSV and JSON', async () => {
+    const runs = await Promise.all([
+      runCli(['score', log, '-m', modelPath, '-o', join(dir, 'cli-1.log'), '--threads', '1']),
+      runCli(['score', log, '-m', modelPath, '-o', join(dir, 'cli-2.json'), '--threads', '2', '--format', 'json']),
+    ]);
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    expect(sha256(readFileSync(join(dir, 'cli-1.log')))).toBe(sha256(readFileSync(join(dir, 'zeek-0.log'))));
+    expect(sha256(readFileSync(join(dir, 'cli-2.json')))).toBe(sha256(readFileSync(join(dir, 'json-0.log'))));
+  });
+});
