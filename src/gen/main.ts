@@ -180,7 +180,8 @@ export async function main(argv: string[]): Promise<number> {
     cleanup();
     const e = err as NodeJS.ErrnoException;
     if (e.code !== undefined && e.syscall !== undefined) {
-      process.stderr.write(`gen: cannot write ${cmd.output}: ${e.message}\n`);
+      // The message names the temporary file; the user knows the name they gave.
+      process.stderr.write(`gen: cannot write ${cmd.output}: ${e.message.split(',')[0]}\n`);
       return 1;
     }
     throw err;
