@@ -133,3 +133,33 @@ describe('gzip and streams', () => {
     expect(reader.stats().linesRead).toBeGreaterThan(100);
   });
 });
+
+describe('other separators', () => {
+  it.each([
+    [',', ','],
+    ['||', '\\x7c\\x7c'],
+    [' ', '\\x20'],
+  ])('reads a log separated by %j (#separator %s)', (sep, escaped) => {
+    const text = `#separator ${escaped}\n#set_separator${sep};\n#fields${sep}n${sep}s${sep}v\n#types${sep}count${sep}string${sep}set[string]\n1${sep}a${sep}x;y\n-${sep}(empty)${sep}-\n2${sep}b\n`;
+    const r = parseText(text, [...num('n'), ...str('s', 'v')]);
+    expect(r.batches[0].header).toMatchObject({ separator: sep, setSeparator: ';' });
+    expect(rowsOf(r.batches)).toEqual([
+      { line: 5, n: 1, s: 'a', v: 'x;y' },
+      { line: 6, n: NaN, s: '', v: null },
+    ]);
+    expect(r.rejections.map((x) => [x.line, x.reason])).toEqual([[7, 'expected 3 fields, found 2']]);
+  });
+});
+
+describe('cost stays linear in hostile input', () => {
+  it('an IoT-23 style header over many records without the spaced values', () => {
+    const header = readFileSync(fixture('synthetic/iot23-quirk.conn.log.labeled'), 'utf8').split('\r\n').slice(0, 8).join('\n');
+    const row = new Array(21).fill('1').join('\t');
+    const text = header + '\n' + (row + '\n').repeat(40_000);
+    const t = performance.now();
+    const r = parseText(text, num('ts'));
+    expect(r.rejected).toBe(40_000);
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
+});
+

@@ -117,7 +117,9 @@ export class LineCutter {
     const li = b.lastIndexOf(0x0a);
     this.tailLen = li < 0 ? this.tailLen + b.length : b.length - li - 1;
     const out: Chunk[] = [];
-    while (this.partsLen >= this.chunkBytes) {
+    // A cut needs a line end at or after chunkBytes; testing that first keeps a long line that
+    // arrives in many small pieces from being searched again at every piece.
+    while (this.partsLen - this.tailLen >= this.chunkBytes) {
       const n = this.cutPoint();
       if (n < 0) break;
       out.push(this.chunk(this.take(n, 0)));

@@ -47,8 +47,14 @@ export function bytesToString(buf: Buffer, s: number, e: number): string {
 
 /** A TSV value as text, `\xNN` escapes resolved. */
 export function decodeValue(buf: Buffer, s: number, e: number): string {
-  const bs = buf.indexOf(0x5c, s);
-  if (bs < 0 || bs >= e) return bytesToString(buf, s, e);
+  let plain = true;
+  let escaped = false;
+  for (let i = s; i < e; i++) {
+    const c = buf[i];
+    if (c === 0x5c) escaped = true;
+    else if (c >= 0x80) plain = false;
+  }
+  if (!escaped) return plain ? buf.toString('latin1', s, e) : bytesToString(buf, s, e);
   const raw = unescapeBytes(buf, s, e);
   const b = Buffer.from(raw.buffer, raw.byteOffset, raw.length);
   return bytesToString(b, 0, b.length);

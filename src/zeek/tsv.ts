@@ -399,9 +399,11 @@ function splitTail(plan: TsvPlan, b: Buffer, last: number): number {
   let nf = last;
   const end = fe[last];
   let p = fs[last];
+  // Searches stay inside the value: an unbounded indexOf would scan on through the chunk.
+  const value = b.subarray(0, end);
   for (;;) {
-    const q = b.indexOf(sep, p);
-    if (q < 0 || q + sep.length > end) break;
+    const q = value.indexOf(sep, p);
+    if (q < 0) break;
     if (nf + 1 >= cap) return nf + 2; // more than the header has: a field count error anyway
     fe[nf] = q;
     nf++;
@@ -427,9 +429,10 @@ function scanMultiByte(plan: TsvPlan, b: Buffer, start: number, end: number): nu
   }
   let nf = 0;
   let p = start;
+  const line = b.subarray(0, eol);
   for (;;) {
-    const q = b.indexOf(sepBytes, p);
-    if (q < 0 || q + sepBytes.length > eol) break;
+    const q = line.indexOf(sepBytes, p);
+    if (q < 0) break;
     if (nf < cap) {
       fe[nf] = q;
       fs[nf + 1] = q + sepBytes.length;
