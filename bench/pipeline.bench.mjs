@@ -1,6 +1,7 @@
 // End-to-end benchmark of the CLI on a generated conn.log: fit, and score with 1 and 2 threads,
 // WASM vs the TS twin, MB/s, rows/s and peak RSS; then where the time goes on one thread
-// (reading, parsing, features, scoring, formatting). Full: 4M rows ≈ 1 GB. Quick: 200k rows.
+// (reading, parsing, features, scoring, formatting). Full: 1 GiB (≈ 8M rows of ~130 bytes, as real
+// conn.log lines are). Quick: 32 MiB.
 // The generated log is kept in bench/tmp/ (git-ignored) for the next run.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
@@ -15,13 +16,13 @@ import { quick, saveResults } from './common.mjs';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tmp = `${root}bench/tmp/`;
 mkdirSync(tmp, { recursive: true });
-const rows = quick ? 200_000 : 4_000_000;
-const log = `${tmp}conn-${rows}.log`;
+const size = quick ? '32M' : '1G';
+const log = `${tmp}conn-${size}.log`;
 const cli = `${root}dist/cli/main.js`;
 
 if (!existsSync(log)) {
   console.log(`generating ${log} …`);
-  execFileSync(process.execPath, [`${root}dist/gen/main.js`, '--rows', String(rows), '--seed', '7', '-o', log], { stdio: 'inherit' });
+  execFileSync(process.execPath, [`${root}dist/gen/main.js`, '--size', size, '--seed', '7', '-o', log], { stdio: 'inherit' });
 }
 const bytes = statSync(log).size;
 const model = `${tmp}bench.iforest`;
@@ -90,6 +91,7 @@ for await (const chunk of readChunks(log)) {
 const totalMs = Object.values(split).reduce((a, b) => a + b, 0);
 for (const [stage, ms] of Object.entries(split)) results.push({ task: `one thread: ${stage}`, seconds: ms / 1000, mbPerS: splitBytes / 1e6 / (ms / 1000), share: ms / totalMs });
 
+const rows = results[0].records;
 console.log(`input: ${log} (${(bytes / 1e6).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows)`);
 console.table(results.map((r) => ({
   task: r.task,
