@@ -13,6 +13,7 @@ export type {
 export { ZeekParseError, ZeekReadError, formatRejection } from './errors.js';
 export { applyDirective, defaultTsvHeader, jsonHeader } from './header.js';
 export { parseChunk, checkParseOptions, type ChunkResult, type ParseOptions } from './parse.js';
+export { MAX_BATCH_RECORDS } from './batch.js';
 export {
   readChunks,
   DEFAULT_CHUNK_BYTES,
