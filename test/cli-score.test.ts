@@ -113,6 +113,19 @@ describe('fit → score, Zeek TSV output', () => {
   });
 });
 
+describe('fit → score --alerts-only', () => {
+  it('writes only the flagged records, the same lines as in the full output, under the same header', async () => {
+    const run = await runCli(['score', CONN, '-m', model, '--alerts-only', '--threads', '2']);
+    expect(run.code, run.stderr).toBe(0);
+    const full = splitZeek(readFileSync(scored, 'latin1'));
+    const alerts = splitZeek(run.stdout);
+    expect(alerts.directives).toEqual(full.directives);
+    const flagged = full.records.filter((r) => r.text.endsWith('\tT')).map((r) => r.text);
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(alerts.records.map((r) => r.text)).toEqual(flagged);
+  });
+});
+
 describe('fit → score, JSON output', () => {
   it('one object per line with the original fields, anomaly_score and anomaly, matching the TSV', async () => {
     const run = await runCli(['score', CONN, '-m', model, '--format', 'json', '--threads', '1']);
