@@ -164,11 +164,23 @@ function isUserError(error: unknown): boolean {
     (error instanceof Error && (error.name === 'ZeekParseError' || error.name === 'ZeekReadError'));
 }
 
+/** The reader of our stdout went away (`zeek-iforest score big.log -m m | head`). */
+function isBrokenPipe(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+}
+
 async function main(argv: string[]): Promise<number> {
+  // Without a listener, EPIPE on stdout is an uncaught 'error' event and a stack trace. Stop
+  // quietly instead, as Unix tools do when the rest of a pipeline has what it wanted: the failed
+  // write also rejects, which ends the run below.
+  process.stdout.on('error', (error) => {
+    if (!isBrokenPipe(error)) throw error;
+  });
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
+    if (isBrokenPipe(error)) return 0;
     if (error instanceof CommanderError) {
       // Help and version are not errors; commander has already printed its usage message.
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;

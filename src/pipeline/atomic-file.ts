@@ -4,6 +4,7 @@
 
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { OptionError } from '../errors.js';
 
 const live = new Set<AtomicFile>();
 let handlersInstalled = false;
@@ -23,6 +24,12 @@ function installSignalHandlers(): void {
   });
 }
 
+function cannotCreate(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return `its directory ${dirname(error.path ?? '')} does not exist`;
+  if (error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS') return `no permission to create files in ${dirname(error.path ?? '')}`;
+  return error.message;
+}
+
 export class AtomicFile {
   readonly tempPath: string;
   private fd: number | null;
@@ -30,7 +37,12 @@ export class AtomicFile {
   constructor(readonly path: string) {
     installSignalHandlers();
     this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
-    this.fd = openSync(this.tempPath, 'w');
+    try {
+      this.fd = openSync(this.tempPath, 'w');
+    } catch (error) {
+      // The user named the output, not the temporary file: say what is wrong with theirs.
+      throw new OptionError(`cannot write the output file ${path}: ${cannotCreate(error as NodeJS.ErrnoException)}`, { cause: error });
+    }
     live.add(this);
   }
 

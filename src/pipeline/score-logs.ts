@@ -84,13 +84,14 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
 
   // Fails here, on the main thread, with a clear message if the model is unusable.
   const inline = new ChunkScorer(settings);
+  // Before the pool, so that an output that cannot be created leaves no threads behind.
+  const sink = openSink(options.out ?? null);
   const pool = threads > 0
     // atomics 'disabled': with piscina's default ('sync'), a worker blocks in Atomics.wait between
     // tasks, and on this 2-core machine scoring 200 MB took 12.4 s instead of 5.1 s with one thread
     // (measured side by side); tasks here are large, so message-port wake-ups cost nothing.
     ? new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, workerData: settings, idleTimeout: 1000, atomics: 'disabled' })
     : null;
-  const sink = openSink(options.out ?? null);
   const totalBytes = sources.every((s) => typeof s === 'string' && s !== '-') ? sumSizes(sources as string[]) : null;
   const progress = new Progress(totalBytes, options.progress ?? false);
 
