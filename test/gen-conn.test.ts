@@ -191,9 +191,14 @@ describe('labels and anomalies', () => {
   it('makes each kind look like what it is', () => {
     const gen = new ConnGenerator({ rows: 80000, seed: 4, anomalyRate: 0.05 });
     const seen = new Map<string, { orig: number[]; ports: Set<number>; states: Set<string> }>();
+    const beacons = new Map<string, number[]>();
     for (let i = 0; i < 80000; i++) {
       const r = gen.next();
       if (r.anomaly === null) continue;
+      if (r.anomaly === 'C&C-Beacon') {
+        const key = `${r.origH} ${r.respH}:${r.respP}`;
+        beacons.set(key, [...(beacons.get(key) ?? []), r.tsUs]);
+      }
       const s = seen.get(r.anomaly) ?? { orig: [], ports: new Set(), states: new Set() };
       s.orig.push(r.origBytes);
       s.ports.add(r.respP);
@@ -207,6 +212,13 @@ describe('labels and anomalies', () => {
     expect(Math.min(...seen.get('DNS-Tunneling')!.orig)).toBeGreaterThanOrEqual(150);
     expect([...seen.get('DNS-Tunneling')!.ports]).toEqual([53]);
     expect([...seen.get('SSH-BruteForce')!.ports]).toEqual([22]);
+    // Beacons check in at a steady interval (±5% jitter) on a port no benign profile uses.
+    expect(beacons.size).toBeGreaterThan(0);
+    for (const times of beacons.values()) {
+      const gaps = times.slice(1).map((t, i) => t - times[i]);
+      if (gaps.length < 3) continue;
+      expect(Math.max(...gaps) / Math.min(...gaps)).toBeLessThan(1.12);
+    }
   });
 });
 

@@ -359,7 +359,13 @@ interface Episode {
   /** Per-episode constants (beacon sizes, scan port stride …). */
   k1: number;
   k2: number;
+  /** Beacons: when the next check-in is due, and the interval between check-ins (µs). */
+  nextUs: number;
+  periodUs: number;
 }
+
+/** Infected hosts beaconing at once; more would crowd a small output with identical rows. */
+const MAX_BEACONS = 8;
 
 const BURSTY: ReadonlySet<AnomalyKind> = new Set(['PortScan', 'SSH-BruteForce', 'DNS-Tunneling']);
 /** Share of the malicious rows each kind should get, in ANOMALY_KINDS order. */
@@ -414,8 +420,11 @@ export class ConnGenerator {
   private emitted = 0;
   private readonly episodes = new Map<AnomalyKind, Episode>();
   private burst: Episode | null = null;
+  /** Beacons are driven by the clock, not by draws: each checks in every periodUs. */
+  private readonly beacons: Episode[] = [];
   /** Malicious rows emitted by bursts beyond the Bernoulli draws; repaid to keep the rate. */
   private debt = 0;
+  /** Rows planned per kind when each episode starts (bursts and beacons emit them later). */
   private readonly kindRows = new Float64Array(ANOMALY_KINDS.length);
   private malRows = 0;
 
@@ -453,7 +462,11 @@ export class ConnGenerator {
     r.missedBytes = 0;
 
     const rate = this.options.anomalyRate;
-    if (this.burst !== null && rng.chance(this.burst.density)) {
+    const beacon = this.dueBeacon();
+    if (beacon !== null) {
+      this.debt++;
+      this.malicious(beacon);
+    } else if (this.burst !== null && rng.chance(this.burst.density)) {
       this.debt++;
       this.malicious(this.burst);
     } else if (rate > 0 && rng.float() < rate) {
@@ -463,12 +476,23 @@ export class ConnGenerator {
       } else {
         const kind = this.pickKind();
         let ep = this.episodes.get(kind);
-        if (ep === undefined || ep.left <= 0) {
-          ep = this.newEpisode(kind);
-          this.episodes.set(kind, ep);
+        if (kind === 'C&C-Beacon' && this.beacons.length >= MAX_BEACONS) {
+          // Enough hosts are calling home: one of them stays infected one check-in longer
+          // instead, and this row's share is taken from the future (debt below zero).
+          this.beacons[0].left++;
+          this.kindRows[ANOMALY_KINDS.indexOf(kind)]++;
+          this.malRows++;
+          this.debt--;
+          this.benign();
+        } else {
+          if (kind === 'C&C-Beacon') this.beacons.push((ep = this.newEpisode(kind)));
+          else if (ep === undefined || ep.left <= 0) {
+            ep = this.newEpisode(kind);
+            this.episodes.set(kind, ep);
+          }
+          if (BURSTY.has(kind) && this.burst === null) this.burst = ep;
+          this.malicious(ep);
         }
-        if (BURSTY.has(kind) && this.burst === null) this.burst = ep;
-        this.malicious(ep);
       }
     } else {
       this.benign();
@@ -477,9 +501,16 @@ export class ConnGenerator {
     return r;
   }
 
+  private dueBeacon(): Episode | null {
+    for (const b of this.beacons) if (b.nextUs <= this.nowUs) return b;
+    return null;
+  }
+
   /**
    * The kind furthest behind its share of malicious rows, drawn in proportion to how far behind.
-   * Fixed weights would not do: a scan burst is hundreds of rows per draw, a beacon one.
+   * Fixed weights would not do: a scan burst is hundreds of rows per draw, an exfiltration one
+   * or two. Episodes count all their planned rows when they start, so a long beacon that will
+   * check in for hours does not keep winning draws meanwhile.
    */
   private pickKind(): AnomalyKind {
     let total = 0;
@@ -893,14 +924,19 @@ export class ConnGenerator {
     const rng = this.rng;
     const s = this.site;
     const insider = s.clients.sample(rng);
-    // Bursts must fit inside the requested rate even for small outputs.
+    // Episodes must fit inside the requested rate even for small outputs, and one kind's long
+    // episodes must not use up the rows the other kinds' shares need.
     const expectedRows = Math.min(this.options.rows, this.options.bytes / ROW_BYTES_ESTIMATE);
-    const cap = Math.max(5, Math.floor((this.options.anomalyRate * expectedRows) / 6));
-    const len = (median: number, sigma: number, lo: number, hi: number): number =>
-      Math.min(cap, Math.max(lo, Math.min(hi, Math.round(rng.lognormal(median, sigma)))));
+    const budget = this.options.anomalyRate * expectedRows;
+    const cap = Math.max(5, Math.floor(budget / 6));
+    const left = Math.floor(KIND_SHARE[ANOMALY_KINDS.indexOf(kind)] * budget - this.kindRows[ANOMALY_KINDS.indexOf(kind)]);
+    const len = (median: number, sigma: number, lo: number, hi: number): number => {
+      const n = Math.min(cap, Math.max(lo, Math.min(hi, Math.round(rng.lognormal(median, sigma)))));
+      return Math.max(1, Math.min(n, left > 0 ? left : Math.min(lo, 5)));
+    };
     const ep: Episode = {
       kind, left: 1, density: 1, src: insider.v4, srcPort: rng.int(insider.portLo, insider.portHi),
-      dst: '', dstPort: 0, k1: 0, k2: 0,
+      dst: '', dstPort: 0, k1: 0, k2: 0, nextUs: Infinity, periodUs: 0,
     };
     switch (kind) {
       case 'PortScan':
@@ -932,6 +968,7 @@ export class ConnGenerator {
         ep.left = len(200, 0.7, 10, 2000);
         ep.k1 = rng.int(150, 600); // request size
         ep.k2 = rng.int(100, 400); // reply size
+        ep.periodUs = rng.pick([30, 60, 60, 120, 300, 600]) * 1e6;
         break;
       case 'Exfiltration':
         ep.dst = publicV4(rng);
@@ -944,6 +981,8 @@ export class ConnGenerator {
         ep.k1 = rng.pick([47, 50, 41, 132, 6667]);
         break;
     }
+    this.kindRows[ANOMALY_KINDS.indexOf(kind)] += ep.left;
+    this.malRows += ep.left;
     return ep;
   }
 
@@ -951,8 +990,6 @@ export class ConnGenerator {
     const rng = this.rng;
     const r = this.rec;
     r.anomaly = ep.kind;
-    this.kindRows[ANOMALY_KINDS.indexOf(ep.kind)]++;
-    this.malRows++;
     ep.left--;
     if (ep.left <= 0 && this.burst === ep) this.burst = null;
     switch (ep.kind) {
@@ -1003,6 +1040,9 @@ export class ConnGenerator {
         return;
       }
       case 'C&C-Beacon': {
+        // Check-ins at a fixed interval with a few percent of jitter, as implants sleep.
+        ep.nextUs = this.nowUs + Math.round(ep.periodUs * (0.95 + 0.1 * rng.float()));
+        if (ep.left <= 0) this.beacons.splice(this.beacons.indexOf(ep), 1);
         this.setEnds(ep.src, rng.int(49152, 65535), ep.dst, ep.dstPort);
         r.proto = 'tcp';
         r.ipProto = 6;
