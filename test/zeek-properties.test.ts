@@ -24,7 +24,7 @@ const zeekish = fc.uint8Array({ maxLength: 600 }).chain((noise) =>
     .array(
       fc.oneof(
         fc.constantFrom('\t', '\n', '\r\n', '#', '{', '-', '(empty)', '\\x09', '0', '1.5', 'T', ',', '   ', '"', '}'),
-        fc.constantFrom('#separator \\x09\n', '#fields\ta\tb\tts\n', '#types\tcount\tstring\ttime\n', '#fields\tts\tlabel   detailed-label\n', '{"ts":1,"a":2}\n', '{"_path":"x","ts":"2024-01-01T00:00:00Z"}\n'),
+        fc.constantFrom('#separator \\x09\n', '#separator \\x0a\n', '#separator \\x2c\n', '#separator \\x20\n', '#fields\ta\tb\tts\n', '#types\tcount\tstring\ttime\n', '#fields\tts\tlabel   detailed-label\n', '{"ts":1,"a":2}\n', '{"_path":"x","ts":"2024-01-01T00:00:00Z"}\n'),
         fc.string({ maxLength: 8 }),
       ),
       { maxLength: 80 },

@@ -81,6 +81,9 @@ export function applyDirective(header: ZeekHeader | null, line: string): ZeekHea
   const sepMatch = /^#separator[ \t](.+)$/.exec(line);
   if (sepMatch !== null) {
     const separator = unescapeText(sepMatch[1]);
+    // A separator that is empty or holds a line end cannot be what the lines are split by: such a
+    // line is no header Zeek could write, and is kept as a comment.
+    if (separator === '' || /[\r\n]/.test(separator)) return header;
     return { ...defaultTsvHeader(), separator, directives: [line] };
   }
   const base = header === null || header.format === 'json' ? defaultTsvHeader() : header;
