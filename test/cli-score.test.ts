@@ -3,11 +3,12 @@
 // under the input's header with the new fields declared; JSON output carries the same records and
 // scores; gzip input and stdin give the same bytes as the plain file.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, directiveCells, removeDir, runCli, sha256, splitZeek, tempDir, ZEEK_FIXTURES } from './helpers/e2e.js';
+import { assertBuilt, CLI, directiveCells, REPO, removeDir, runCli, sha256, splitZeek, tempDir, ZEEK_FIXTURES } from './helpers/e2e.js';
 
 const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
 // Another field set (a leading _node_name, 22 conn fields) and a last record cut off: 1 rejected.
@@ -187,5 +188,29 @@ describe('gzip and stdin', () => {
     expect(a.stderr).toContain('stdin: 369 lines read, 360 records read, 9 header lines, 0 rejected');
     expect(sha256(readFileSync(fromStdin))).toBe(sha256(readFileSync(model)));
     expect(sha256(readFileSync(fromGz))).toBe(sha256(readFileSync(model)));
+  });
+});
+
+describe('where the output goes', () => {
+  it('an output in a missing directory: exit 1, one line naming the path the user gave', async () => {
+    const out = join(dir, 'no-such-dir', 'scored.log');
+    const run = await runCli(['score', CONN, '-m', model, '-o', out]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(`zeek-iforest: cannot write the output file ${out}: its directory ${join(dir, 'no-such-dir')} does not exist\n`);
+    expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
+  });
+
+  it('stdout closed early (score … | head): stops quietly, exit 0, no stack trace', async () => {
+    // 40 copies of the log: far more output than a pipe holds, so the writer meets EPIPE.
+    const many = join(dir, 'many.log');
+    writeFileSync(many, Buffer.concat(Array.from({ length: 40 }, () => readFileSync(CONN))));
+    const child = spawn(process.execPath, [CLI, 'score', many, '-m', model, '--threads', '1'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    // Like head: read the first bytes, then close the pipe.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
