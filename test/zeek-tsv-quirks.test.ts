@@ -122,6 +122,18 @@ describe('gzip and streams', () => {
     expect(piecewise.stats.file).toBe('stream');
   });
 
+  it("reads standard input for '-', gzip included", async () => {
+    const saved = Object.getOwnPropertyDescriptor(process, 'stdin')!;
+    const gz = gzipSync(readFileSync(fixture('zat/conn.log')));
+    Object.defineProperty(process, 'stdin', { value: Readable.from([gz.subarray(0, 100), gz.subarray(100)]), configurable: true });
+    try {
+      const { stats } = await readAll('-', num('ts'));
+      expect(stats).toMatchObject({ file: 'stdin', records: 360, rejected: 0 });
+    } finally {
+      Object.defineProperty(process, 'stdin', saved);
+    }
+  });
+
   it('reports a truncated gzip after the lines before the cut', async () => {
     const gz = gzipSync(readFileSync(fixture('zat/conn.log')));
     const reader = (await import('../src/zeek/index.js')).readZeekLog(Readable.from([gz.subarray(0, gz.length - 2000)]), { columns: num('ts'), file: 'cut.log.gz' });
