@@ -5,82 +5,7 @@
 // alone, never on how the stream was cut into batches: the same seed and the same records give the
 // same sample whatever the chunking, so a fit does not change with the reader's buffer size.
 
-const TWO_POW_32 = 4294967296;
-const TWO_POW_53 = 9007199254740992;
-
-/** splitmix32: spreads a 32-bit seed over the xoshiro state so that nearby seeds give unrelated streams. */
-function splitmix32(state: number): { state: number; value: number } {
-  const next = (state + 0x9e3779b9) | 0;
-  let z = next;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return { state: next, value: (z ^ (z >>> 16)) >>> 0 };
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
-/**
- * xoshiro128** (Blackman & Vigna, 2018): small, fast, and good enough for sampling. Written with
- * Math.imul so every step is exact 32-bit integer arithmetic and the stream is the same on every
- * platform (Math.random is neither seedable nor reproducible).
- */
-export class Xoshiro128 {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  /** @param seed any integer; only its low 32 bits are used. */
-  constructor(seed: number) {
-    let s = seed >>> 0;
-    const words: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      const r = splitmix32(s);
-      s = r.state;
-      words.push(r.value);
-    }
-    [this.a, this.b, this.c, this.d] = words as [number, number, number, number];
-    // The all-zero state is the generator's one fixed point; splitmix32 cannot produce four zero
-    // words in a row, but a wrong state must never make the sampler keep the first k rows forever.
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
-  }
-
-  /** A generator with an exact state, for known-answer tests against the reference C code. */
-  static fromState(state: readonly [number, number, number, number]): Xoshiro128 {
-    const g = new Xoshiro128(0);
-    [g.a, g.b, g.c, g.d] = state.map((x) => x | 0) as [number, number, number, number];
-    return g;
-  }
-
-  /** Next 32-bit output as an unsigned integer. */
-  nextU32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return result;
-  }
-
-  /** Uniform double in the open interval (0, 1) with 53 random bits: Algorithm L takes its log. */
-  nextOpen01(): number {
-    const hi = this.nextU32() >>> 5; // 27 bits
-    const lo = this.nextU32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo + 0.5) / TWO_POW_53;
-  }
-
-  /** Uniform integer in [0, n) for 0 < n <= 2^32. */
-  nextBelow(n: number): number {
-    // Multiply-shift (Lemire) without the rejection step: the bias is below n / 2^32, far under
-    // anything a reservoir of a few million rows could show.
-    return Math.floor((this.nextU32() / TWO_POW_32) * n);
-  }
-}
+import { RESERVOIR_STREAM, Xoshiro128 } from './rng.js';
 
 /**
  * Which records of a stream to keep so that every record is equally likely to be in the sample:
@@ -106,7 +31,7 @@ export class ReservoirSampler {
       throw new RangeError(`reservoir capacity must be a non-negative integer, got ${String(capacity)}`);
     }
     this.capacity = capacity;
-    this.rng = new Xoshiro128(seed);
+    this.rng = new Xoshiro128(seed >>> 0, RESERVOIR_STREAM);
     if (capacity === 0) this.nextKeep = Infinity;
   }
 

@@ -10,6 +10,8 @@
 // ---------------------------------------------------------------------------------------------
 // Options and record shape
 
+import { GENERATOR_STREAM, Xoshiro128 as Core } from '../rng.js';
+
 export type GenFormat = 'tsv' | 'json';
 
 export interface ConnGenOptions {
@@ -88,46 +90,23 @@ export interface ConnRecord {
 }
 
 // ---------------------------------------------------------------------------------------------
-// PRNG: xoshiro128** (Blackman & Vigna), seeded through splitmix32. 32-bit integer arithmetic
-// via Math.imul keeps it exact in JS and fast in V8.
+// Random draws for the generator: the project's one xoshiro128** (src/rng.ts), on a stream of its
+// own, with the distributions traffic modelling needs on top.
 
 class Xoshiro128 {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private readonly core: Core;
   private spare = 0;
   private hasSpare = false;
 
   constructor(seed: number) {
     // Fold a 53-bit seed into 32 bits without losing the high part.
-    let s = (seed >>> 0) ^ Math.imul(Math.floor(seed / 4294967296) | 0, 0x9e3779b9);
-    const sm = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = sm();
-    this.b = sm();
-    this.c = sm();
-    this.d = sm();
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    const folded = (seed >>> 0) ^ Math.imul(Math.floor(seed / 4294967296) | 0, 0x9e3779b9);
+    this.core = new Core(folded >>> 0, GENERATOR_STREAM);
   }
 
   /** Uniform u32. */
   u32(): number {
-    const b = this.b;
-    const r = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
-    const t = b << 9;
-    this.c ^= this.a;
-    this.d ^= b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return r;
+    return this.core.nextU32();
   }
 
   /** Uniform in (0, 1): never 0, so log() is always finite. */
@@ -174,10 +153,6 @@ class Xoshiro128 {
   pick<T>(xs: readonly T[]): T {
     return xs[Math.floor(this.float() * xs.length)];
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }
 
 /** Sampling from fixed weights by binary search over the cumulative sums. */
