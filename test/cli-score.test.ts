@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, CLI, directiveCells, REPO, removeDir, runCli, sha256, splitZeek, tempDir, ZEEK_FIXTURES } from './helpers/e2e.js';
 
 const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
+// Zeek's JSON writer's output (zat: MIT).
+const JSON_CONN = join(ZEEK_FIXTURES, 'zat/json_conn.log');
 // Another field set (a leading _node_name, 22 conn fields) and a last record cut off: 1 rejected.
 const TRUNCATED = join(ZEEK_FIXTURES, 'synthetic/node-name-truncated.conn.log');
 
@@ -188,6 +190,42 @@ describe('gzip and stdin', () => {
     expect(a.stderr).toContain('stdin: 369 lines read, 360 records read, 9 header lines, 0 rejected');
     expect(sha256(readFileSync(fromStdin))).toBe(sha256(readFileSync(model)));
     expect(sha256(readFileSync(fromGz))).toBe(sha256(readFileSync(model)));
+  });
+});
+
+describe('inputs the output format cannot carry: one line, exit 1, no output file', () => {
+  it('a JSON log with the default --format zeek is refused; --format json scores it', async () => {
+    const jsonModel = join(dir, 'json.iforest');
+    expect((await runCli(['fit', JSON_CONN, '-o', jsonModel])).code).toBe(0);
+    for (const threads of ['0', '2']) {
+      const out = join(dir, `json-as-zeek-${threads}.log`);
+      const run = await runCli(['score', JSON_CONN, '-m', jsonModel, '-o', out, '--threads', threads]);
+      expect(run.stderr).toBe('zeek-iforest: Zeek TSV output needs Zeek TSV input; for JSON logs use --format json\n');
+      expect(run.code).toBe(1);
+      expect(existsSync(out)).toBe(false);
+    }
+    const ok = await runCli(['score', JSON_CONN, '-m', jsonModel, '--format', 'json']);
+    expect(ok.code, ok.stderr).toBe(0);
+    const input = readFileSync(JSON_CONN, 'utf8').trimEnd().split('\n');
+    const output = ok.stdout.trimEnd().split('\n');
+    expect(output).toHaveLength(input.length);
+    output.forEach((line, i) => {
+      const { anomaly_score: score, anomaly, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      expect(rest).toEqual(JSON.parse(input[i]));
+      expect(typeof score).toBe('number');
+      expect(typeof anomaly).toBe('boolean');
+    });
+  });
+
+  it('a log that was scored before, as TSV or JSON output, inline or in the pool', async () => {
+    const message = 'zeek-iforest: the input already has an "anomaly_score" field (was it scored before?); score the original log instead\n';
+    for (const args of [['--threads', '0'], ['--threads', '2', '--format', 'json']]) {
+      const out = join(dir, 'rescored.log');
+      const run = await runCli(['score', scored, '-m', model, '-o', out, ...args]);
+      expect(run.stderr).toBe(message);
+      expect(run.code).toBe(1);
+      expect(existsSync(out)).toBe(false);
+    }
   });
 });
 

@@ -56,10 +56,11 @@ export interface ScoredChunk extends ChunkCounts {
   candidates: Candidate[];
 }
 
-/** A worker's answer when strict mode met a bad line (see worker.ts). */
-export interface StrictStop {
-  strictStop: Rejection;
-}
+/**
+ * A worker's answer when a chunk fails for a reason that is the user's to fix: a bad line in strict
+ * mode, or an input the output format cannot carry (see worker.ts).
+ */
+export type ChunkFailure = { failure: 'parse'; rejection: Rejection } | { failure: 'output'; message: string };
 
 export class ChunkScorer {
   private readonly forest: IsolationForest;

@@ -10,14 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EngineName } from '../engine.js';
 import { OptionError, show } from '../errors.js';
-import { zeekHeaderWithScore } from '../output/zeek-writer.js';
+import { OutputFormatError, zeekHeaderWithScore } from '../output/zeek-writer.js';
 import { readChunks } from '../zeek/chunks.js';
 import { ZeekParseError } from '../zeek/errors.js';
 import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
 import { AtomicFile } from './atomic-file.js';
 import { Progress } from './progress.js';
-import { ChunkScorer, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type StrictStop } from './score-chunk.js';
+import { ChunkScorer, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
 import { addChunk, emptyStats } from './stats.js';
 
 export interface ScoreLogsOptions {
@@ -100,7 +100,9 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   let anomalies = 0;
   let records = 0;
   let bytesDone = 0;
-  let lastHeader = '';
+  // null, not '': a JSON log's header has no directives, and must still meet zeekHeaderWithScore,
+  // which refuses it (Zeek TSV output needs TSV input) instead of writing JSON lines with tabs.
+  let lastHeader: string | null = null;
   const pending: Promise<ScoredChunk>[] = [];
   const maxInFlight = Math.max(2, 2 * threads);
 
@@ -133,7 +135,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
         stats.file = chunk.file;
         const task: ChunkTask = { bytes: chunk.bytes, firstLine: chunk.firstLine, header: chunk.header, file: chunk.file };
         const result = pool
-          ? (pool.run(task, { transferList: [chunk.bytes.buffer as ArrayBuffer] }) as Promise<ScoredChunk | StrictStop>).then(rethrowStrictStop)
+          ? (pool.run(task, { transferList: [chunk.bytes.buffer as ArrayBuffer] }) as Promise<ScoredChunk | ChunkFailure>).then(rethrowFailure)
           : Promise.resolve().then(() => inline.score(task));
         // Keep rejections of a failed task from surfacing before we await it in order.
         result.catch(() => undefined);
@@ -155,10 +157,10 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   return { files, records, rejected, anomalies, seconds: (performance.now() - started) / 1000, top };
 }
 
-/** A worker's strict-mode stop, thrown again with its class (errors lose it between threads). */
-function rethrowStrictStop(result: ScoredChunk | StrictStop): ScoredChunk {
-  if ('strictStop' in result) throw new ZeekParseError(result.strictStop);
-  return result;
+/** A worker's failure, thrown again with its class (errors lose it between threads). */
+function rethrowFailure(result: ScoredChunk | ChunkFailure): ScoredChunk {
+  if (!('failure' in result)) return result;
+  throw result.failure === 'parse' ? new ZeekParseError(result.rejection) : new OutputFormatError(result.message);
 }
 
 /** Keeps the strongest `k` across chunks; ties keep input order (earlier chunks came first). */
