@@ -68,7 +68,7 @@ beforeAll(async () => {
   const kinds: Kind[] = ['bad number', 'field count', 'binary data'];
   const picks = new Set<number>();
   const firstRecord = cleanLines.findIndex((l) => !l.startsWith('#')) + 1;
-  const lastRecord = cleanLines.findLastIndex((l) => !l.startsWith('#')) + 1;
+  const lastRecord = cleanLines.length - [...cleanLines].reverse().findIndex((l) => !l.startsWith('#'));
   picks.add(firstRecord).add(lastRecord);
   // Both sides of two cuts in three: the last line of a chunk and the first of the next.
   chunkStarts.slice(1).forEach((start, k) => {
