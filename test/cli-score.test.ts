@@ -194,18 +194,20 @@ describe('gzip and stdin', () => {
 });
 
 describe('inputs the output format cannot carry: one line, exit 1, no output file', () => {
-  it('a JSON log with the default --format zeek is refused; --format json scores it', async () => {
+  it('a JSON log with --format zeek is refused; the default (auto) and --format json score it as JSON', async () => {
     const jsonModel = join(dir, 'json.iforest');
     expect((await runCli(['fit', JSON_CONN, '-o', jsonModel])).code).toBe(0);
     for (const threads of ['0', '2']) {
       const out = join(dir, `json-as-zeek-${threads}.log`);
-      const run = await runCli(['score', JSON_CONN, '-m', jsonModel, '-o', out, '--threads', threads]);
+      const run = await runCli(['score', JSON_CONN, '-m', jsonModel, '-o', out, '--threads', threads, '--format', 'zeek']);
       expect(run.stderr).toBe('zeek-iforest: Zeek TSV output needs Zeek TSV input; for JSON logs use --format json\n');
       expect(run.code).toBe(1);
       expect(existsSync(out)).toBe(false);
     }
     const ok = await runCli(['score', JSON_CONN, '-m', jsonModel, '--format', 'json']);
     expect(ok.code, ok.stderr).toBe(0);
+    const auto = await runCli(['score', JSON_CONN, '-m', jsonModel]);
+    expect(auto.stdout).toBe(ok.stdout);
     const input = readFileSync(JSON_CONN, 'utf8').trimEnd().split('\n');
     const output = ok.stdout.trimEnd().split('\n');
     expect(output).toHaveLength(input.length);

@@ -111,12 +111,12 @@ commonOptions(program.command('score')
   .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
   .requiredOption('-m, --model <file>', 'model file written by `fit`')
   .option('-o, --output <file>', 'output file (default: stdout); written whole or not at all')
-  .addOption(new Option('--format <format>', 'zeek (TSV with Zeek headers) or json (one object per line)').choices(['zeek', 'json']).default('zeek'))
+  .addOption(new Option('--format <format>', 'zeek (TSV with Zeek headers), json (one object per line), or auto: the format of each input').choices(['auto', 'zeek', 'json']).default('auto'))
   .option('--threads <n>', 'worker threads (0 = main thread); default: the cores available', parseInteger('--threads', 0, 256))
   .option('--top <n>', 'also print the top n anomalies to stderr', parseInteger('--top', 0, 10_000), 0)
   .option('--alerts-only', 'write only the records above the threshold')
   .addOption(new Option('--engine <name>', 'wasm, or ts (the pure-TypeScript twin; same scores)').choices(['wasm', 'ts']).default('wasm')))
-  .action(async (logs: string[], o: { model: string; output?: string; format: 'zeek' | 'json'; threads?: number; top: number; alertsOnly?: boolean; engine: 'wasm' | 'ts'; strict?: boolean; json?: boolean }) => {
+  .action(async (logs: string[], o: { model: string; output?: string; format: 'auto' | 'zeek' | 'json'; threads?: number; top: number; alertsOnly?: boolean; engine: 'wasm' | 'ts'; strict?: boolean; json?: boolean }) => {
     const model = readModelFile(o.model);
     const result = await scoreLogs(logs, {
       model, out: o.output ?? process.stdout, format: o.format, threads: o.threads, top: o.top,

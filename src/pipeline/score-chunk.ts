@@ -5,14 +5,21 @@
 import type { EngineName } from '../engine.js';
 import { explainRow } from '../explain.js';
 import { IsolationForest } from '../forest.js';
-import { formatJsonRecords } from '../output/json-writer.js';
+import { formatJsonRecordsBytes } from '../output/json-writer.js';
 import { formatZeekRecords } from '../output/zeek-writer.js';
 import { connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
 import { parseChunk } from '../zeek/parse.js';
 import type { ColumnRequest, RecordBatch, Rejection, ZeekHeader } from '../zeek/types.js';
 import type { ChunkCounts } from './stats.js';
 
-export type OutputFormat = 'zeek' | 'json' | 'none';
+/** 'auto' writes each input in its own format: Zeek TSV in, Zeek TSV out; JSON in, JSON out. */
+export type OutputFormat = 'zeek' | 'json' | 'auto' | 'none';
+
+/** The format records under `header` are written in. */
+export function formatFor(output: OutputFormat, header: ZeekHeader): 'zeek' | 'json' | 'none' {
+  if (output === 'auto') return header.format === 'json' ? 'json' : 'zeek';
+  return output;
+}
 
 /** Settings fixed for a whole run, sent to each worker once. */
 export interface ScoreSettings {
@@ -101,11 +108,12 @@ export class ChunkScorer {
         }
         top.offer(scores[i], batch, i, x);
       }
-      if (settings.output !== 'none') {
+      const format = formatFor(settings.output, batch.header);
+      if (format !== 'none') {
         const selected = settings.alertsOnly ? selectRows(batch, scores, flags) : { batch, scores, flags };
-        const bytes = settings.output === 'zeek'
+        const bytes = format === 'zeek'
           ? formatZeekRecords(selected.batch, selected.scores, selected.flags)
-          : new TextEncoder().encode(formatJsonRecords(selected.batch, selected.scores, selected.flags, batch.header));
+          : formatJsonRecordsBytes(selected.batch, selected.scores, selected.flags, batch.header);
         pieces.push(bytes);
         outBytes += bytes.length;
       }

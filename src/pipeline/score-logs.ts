@@ -17,7 +17,7 @@ import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
 import { AtomicFile } from './atomic-file.js';
 import { Progress } from './progress.js';
-import { ChunkScorer, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
+import { ChunkScorer, formatFor, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
 import { addChunk, emptyStats } from './stats.js';
 
 export interface ScoreLogsOptions {
@@ -25,8 +25,8 @@ export interface ScoreLogsOptions {
   model: Uint8Array;
   /** Output: a path (written to a temporary file, then renamed), a stream, or null for none. */
   out?: string | NodeJS.WritableStream | null;
-  /** 'zeek' (TSV with Zeek's header directives, default) or 'json' (one object per line). */
-  format?: 'zeek' | 'json';
+  /** 'zeek' (TSV with Zeek's header directives), 'json' (one object per line), or 'auto' (default): each input's own format. */
+  format?: 'auto' | 'zeek' | 'json';
   /** Worker threads; 0 scores on the calling thread. Default: the machine's available parallelism. */
   threads?: number;
   /** Write only the records above the model's threshold. */
@@ -77,8 +77,8 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   const topN = intOption('top', options.top, 0, DEFAULT_TOP);
   const maxLineBytes = intOption('maxLineBytes', options.maxLineBytes, 64, 1 << 20);
   const chunkBytes = intOption('chunkBytes', options.chunkBytes, 1, 4 << 20);
-  const format = options.format ?? 'zeek';
-  if (format !== 'zeek' && format !== 'json') throw new OptionError(`options.format must be 'zeek' or 'json' (got ${show(format)})`);
+  const format = options.format ?? 'auto';
+  if (format !== 'auto' && format !== 'zeek' && format !== 'json') throw new OptionError(`options.format must be 'auto', 'zeek' or 'json' (got ${show(format)})`);
   const output: OutputFormat = options.out === undefined || options.out === null ? 'none' : format;
   const settings: ScoreSettings = { model: options.model, output, alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN, engine: options.engine ?? 'wasm' };
 
@@ -114,7 +114,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     mergeTop(top, result.candidates, topN);
     let from = 0;
     for (const segment of result.segments) {
-      if (output === 'zeek') {
+      if (formatFor(output, segment.header) === 'zeek') {
         const key = segment.header.directives.join('\n');
         if (key !== lastHeader) {
           await sink.write(zeekHeaderWithScore(segment.header, true));
