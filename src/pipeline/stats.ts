@@ -3,6 +3,8 @@
 
 import type { ReadStats, Rejection } from '../zeek/types.js';
 
+export { emptyStats } from '../zeek/reader.js';
+
 /** The first rejections kept per file, with their reasons; all of them are counted. */
 export const REJECTIONS_KEPT = 10;
 
@@ -14,10 +16,6 @@ export interface ChunkCounts {
   rejected: number;
   rejectedByReason: Record<string, number>;
   rejections: Rejection[];
-}
-
-export function emptyStats(file: string): ReadStats {
-  return { file, bytesRead: 0, linesRead: 0, records: 0, headerLines: 0, rejected: 0, rejectedByReason: {}, firstRejections: [] };
 }
 
 export function addChunk(stats: ReadStats, c: ChunkCounts): void {
