@@ -8,6 +8,7 @@
 // Zeek TSV writer, and the values of every field are needed, not only the model's columns.
 // JSON records pass through untouched, with the new keys spliced in before the closing brace.
 
+import { unescapeBytes } from '../zeek/escape.js';
 import type { RecordBatch, ZeekHeader } from '../zeek/types.js';
 import { checkScoreFields, FLAG_FIELD, SCORE_FIELD, writeZeekDouble } from './zeek-writer.js';
 
@@ -402,13 +403,6 @@ function splitLine(src: Uint8Array, s: number, e: number, sep: Uint8Array, n: nu
   return k;
 }
 
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
 /**
  * A TSV value as text: `\xNN` escapes resolved, then UTF-8 decoded, with bytes that are not
  * valid UTF-8 written as the four characters `\xNN` — what Zeek's JSON writer does with them
@@ -424,24 +418,10 @@ export function decodeZeekText(src: Uint8Array, s: number, e: number): string {
     }
   }
   if (plain) return asBuffer(src).toString('latin1', s, e);
-  const bytes: number[] = [];
-  for (let i = s; i < e; i++) {
-    const c = src[i];
-    if (c === 92 && i + 3 < e && src[i + 1] === 120) {
-      const h = hexValue(src[i + 2]);
-      const l = hexValue(src[i + 3]);
-      if (h >= 0 && l >= 0) {
-        bytes.push(h * 16 + l);
-        i += 3;
-        continue;
-      }
-    }
-    bytes.push(c);
-  }
-  return utf8OrEscaped(bytes);
+  return utf8OrEscaped(unescapeBytes(src, s, e));
 }
 
-function utf8OrEscaped(b: number[]): string {
+function utf8OrEscaped(b: Uint8Array): string {
   let out = '';
   let i = 0;
   const hex = (x: number): string => `\\x${x.toString(16).padStart(2, '0')}`;
