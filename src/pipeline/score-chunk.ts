@@ -6,7 +6,8 @@ import type { EngineName } from '../engine.js';
 import { explainRow } from '../explain.js';
 import { IsolationForest } from '../forest.js';
 import { formatJsonRecordsBytes } from '../output/json-writer.js';
-import { formatZeekRecords } from '../output/zeek-writer.js';
+import { OutputFormatError, formatZeekRecords } from '../output/zeek-writer.js';
+import { ZeekParseError } from '../zeek/errors.js';
 import { connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
 import { parseChunk } from '../zeek/parse.js';
 import type { ColumnRequest, RecordBatch, Rejection, ZeekHeader } from '../zeek/types.js';
@@ -36,6 +37,7 @@ export interface ScoreSettings {
 
 export interface ChunkTask {
   bytes: Uint8Array;
+  /** Line number of the chunk's first line; the pool passes 1 and renumbers in input order. */
   firstLine: number;
   header: ZeekHeader | null;
   file: string;
@@ -68,6 +70,22 @@ export interface ScoredChunk extends ChunkCounts {
  * mode, or an input the output format cannot carry (see worker.ts).
  */
 export type ChunkFailure = { failure: 'parse'; rejection: Rejection } | { failure: 'output'; message: string };
+
+/**
+ * Scores a chunk, turning the user's mistakes into a ChunkFailure: an error crossing the thread
+ * boundary keeps its message but not its class, and the CLI needs the class to tell the user's
+ * mistakes (a bad line in strict mode, a log scored twice) from bugs. The main thread throws them
+ * again, in input order, once it knows the chunk's first line number.
+ */
+export function scoreOrFailure(scorer: ChunkScorer, task: ChunkTask): ScoredChunk | ChunkFailure {
+  try {
+    return scorer.score(task);
+  } catch (error) {
+    if (error instanceof ZeekParseError) return { failure: 'parse', rejection: { file: error.file, line: error.line, field: error.field, reason: error.reason } };
+    if (error instanceof OutputFormatError) return { failure: 'output', message: error.message };
+    throw error;
+  }
+}
 
 export class ChunkScorer {
   private readonly forest: IsolationForest;

@@ -17,7 +17,7 @@ import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
 import { AtomicFile } from './atomic-file.js';
 import { Progress } from './progress.js';
-import { ChunkScorer, formatFor, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
+import { ChunkScorer, formatFor, scoreOrFailure, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
 import { addChunk, emptyStats } from './stats.js';
 
 export interface ScoreLogsOptions {
@@ -116,12 +116,19 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   // null, not '': a JSON log's header has no directives, and must still meet zeekHeaderWithScore,
   // which refuses it (Zeek TSV output needs TSV input) instead of writing JSON lines with tabs.
   let lastHeader: string | null = null;
-  const pending: Promise<ScoredChunk>[] = [];
+  const pending: Promise<ScoredChunk | ChunkFailure>[] = [];
   // Two chunks per thread keep every worker busy while the main thread writes; the cap keeps
   // memory bounded however many threads are asked for.
   const maxInFlight = Math.min(MAX_IN_FLIGHT, Math.max(4, 2 * threads));
 
-  const writeResult = async (result: ScoredChunk, stats: ReadStats): Promise<void> => {
+  const writeResult = async (answer: ScoredChunk | ChunkFailure, stats: ReadStats): Promise<void> => {
+    // Workers number each chunk's lines from 1 (counting them here, line by line, cost the main
+    // thread a third of its time); in input order, the lines read so far give the offset.
+    const offset = stats.linesRead;
+    if ('failure' in answer) throw failureError(answer, offset);
+    const result = answer;
+    for (const r of result.rejections) r.line += offset;
+    for (const c of result.candidates) c.line += offset;
     addChunk(stats, result);
     anomalies += result.anomalies;
     records += result.records;
@@ -146,12 +153,12 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     for (const source of sources) {
       const stats = emptyStats(typeof source === 'string' ? (source === '-' ? 'stdin' : source) : 'stream');
       files.push(stats);
-      for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes })) {
+      for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes, countLines: false })) {
         stats.file = chunk.file;
-        const task: ChunkTask = { bytes: chunk.bytes, firstLine: chunk.firstLine, header: chunk.header, file: chunk.file };
+        const task: ChunkTask = { bytes: chunk.bytes, firstLine: 1, header: chunk.header, file: chunk.file };
         const result = pool
-          ? (pool.run(task, { transferList: [chunk.bytes.buffer as ArrayBuffer] }) as Promise<ScoredChunk | ChunkFailure>).then(rethrowFailure)
-          : Promise.resolve().then(() => inline.score(task));
+          ? (pool.run(task, { transferList: [chunk.bytes.buffer as ArrayBuffer] }) as Promise<ScoredChunk | ChunkFailure>)
+          : Promise.resolve().then(() => scoreOrFailure(inline, task));
         // Keep rejections of a failed task from surfacing before we await it in order.
         result.catch(() => undefined);
         pending.push(result);
@@ -172,10 +179,10 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   return { files, records, rejected, anomalies, seconds: (performance.now() - started) / 1000, top };
 }
 
-/** A worker's failure, thrown again with its class (errors lose it between threads). */
-function rethrowFailure(result: ScoredChunk | ChunkFailure): ScoredChunk {
-  if (!('failure' in result)) return result;
-  throw result.failure === 'parse' ? new ZeekParseError(result.rejection) : new OutputFormatError(result.message);
+/** A chunk's failure as the error it was, with the line numbered in the whole input. */
+function failureError(result: ChunkFailure, lineOffset: number): Error {
+  if (result.failure === 'output') return new OutputFormatError(result.message);
+  return new ZeekParseError({ ...result.rejection, line: result.rejection.line + lineOffset });
 }
 
 /** Keeps the strongest `k` across chunks; ties keep input order (earlier chunks came first). */
