@@ -174,9 +174,13 @@ async function main(argv: string[]): Promise<number> {
   // Without a listener, EPIPE on stdout is an uncaught 'error' event and a stack trace. Stop
   // quietly instead, as Unix tools do when the rest of a pipeline has what it wanted: the failed
   // write also rejects, which ends the run below.
-  process.stdout.on('error', (error) => {
-    if (!isBrokenPipe(error)) throw error;
-  });
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error) => {
+      if (!isBrokenPipe(error)) throw error;
+      // `zeek-iforest log 2>&1 | head`: the report has no reader left either; stop as `head` asked.
+      process.exit(0);
+    });
+  }
   try {
     await program.parseAsync(argv);
     return 0;
