@@ -115,12 +115,13 @@ commonOptions(program.command('score')
   .option('--threads <n>', 'worker threads (0 = main thread); default: the cores available', parseInteger('--threads', 0, 256))
   .option('--top <n>', 'also print the top n anomalies to stderr', parseInteger('--top', 0, 10_000), 0)
   .option('--alerts-only', 'write only the records above the threshold')
+  .option('--reasons', 'add an anomaly_reason field: the features that isolated each flagged record')
   .addOption(new Option('--engine <name>', 'wasm, or ts (the pure-TypeScript twin; same scores)').choices(['wasm', 'ts']).default('wasm')))
-  .action(async (logs: string[], o: { model: string; output?: string; format: 'auto' | 'zeek' | 'json'; threads?: number; top: number; alertsOnly?: boolean; engine: 'wasm' | 'ts'; strict?: boolean; json?: boolean }) => {
+  .action(async (logs: string[], o: { model: string; output?: string; format: 'auto' | 'zeek' | 'json'; threads?: number; top: number; alertsOnly?: boolean; reasons?: boolean; engine: 'wasm' | 'ts'; strict?: boolean; json?: boolean }) => {
     const model = readModelFile(o.model);
     const result = await scoreLogs(logs, {
       model, out: o.output ?? process.stdout, format: o.format, threads: o.threads, top: o.top,
-      alertsOnly: o.alertsOnly, strict: o.strict, progress: o.output !== undefined, engine: o.engine,
+      alertsOnly: o.alertsOnly, strict: o.strict, progress: o.output !== undefined, engine: o.engine, reasons: o.reasons,
     });
     if (o.top > 0) report(topTable(result.top));
     const summary = { command: 'score', files: result.files, records: result.records, rejected: result.rejected, anomalies: result.anomalies, seconds: result.seconds };

@@ -10,7 +10,7 @@
 
 import { unescapeBytes } from '../zeek/escape.js';
 import type { RecordBatch, ZeekHeader } from '../zeek/types.js';
-import { checkScoreFields, FLAG_FIELD, SCORE_FIELD, writeZeekDouble } from './zeek-writer.js';
+import { checkScoreFields, FLAG_FIELD, REASON_FIELD, SCORE_FIELD, writeZeekDouble } from './zeek-writer.js';
 
 const bufferCache = new WeakMap<Uint8Array, Buffer>();
 
@@ -52,12 +52,13 @@ export function formatJsonRecordsBytes(
   flags: Uint8Array | null,
   header: ZeekHeader = batch.header,
   out?: Uint8Array,
+  reasons: readonly (string | null)[] | null = null,
 ): Uint8Array {
   if (scores.length < batch.length || (flags !== null && flags.length < batch.length)) {
     throw new RangeError(`formatJsonRecords: ${batch.length} records but ${scores.length} scores` +
       (flags === null ? '' : ` and ${flags.length} flags`));
   }
-  checkScoreFields(header, flags !== null);
+  checkScoreFields(header, flags !== null, reasons !== null);
   let raw = 0;
   for (let i = 0; i < batch.length; i++) raw += batch.ends[i] - batch.starts[i];
   // Keys make JSON about twice the TSV size; the sink grows if a batch needs more.
@@ -70,12 +71,13 @@ export function formatJsonRecordsBytes(
     w.reserve(e - s + 256);
     const x = scores[i];
     const flag = flags === null ? -1 : flags[i];
-    if (conv === null) passThrough(w, src, s, e, x, flag);
+    const reason = reasons === null ? null : reasons[i];
+    if (conv === null) passThrough(w, src, s, e, x, flag, reason);
     else {
       conv(w, src, s, e);
       if (x === x) {
         w.byte(w.empty ? 0 : 44);
-        writeScore(w, x, flag);
+        writeScore(w, x, flag, reason);
       }
       w.byte(125);
     }
@@ -138,20 +140,26 @@ const SCORE_KEY = encoder.encode(`"${SCORE_FIELD}":`);
 const FLAG_TRUE = encoder.encode(`,"${FLAG_FIELD}":true`);
 const FLAG_FALSE = encoder.encode(`,"${FLAG_FIELD}":false`);
 
-function writeScore(w: Sink, x: number, flag: number): void {
+function writeScore(w: Sink, x: number, flag: number, reason: string | null): void {
   w.bytes(SCORE_KEY);
   w.reserve(32);
   // Zeek's JSON writer writes null for a non-finite double.
   if (Number.isFinite(x)) w.pos = writeZeekDouble(w.buf, w.pos, x);
   else w.ascii('null');
   if (flag >= 0) w.bytes(flag !== 0 ? FLAG_TRUE : FLAG_FALSE);
+  // Unset fields are left out, as Zeek's JSON writer does: only flagged records carry a reason.
+  if (reason !== null) {
+    const text = `,"${REASON_FIELD}":${JSON.stringify(reason)}`;
+    w.reserve(text.length * 3);
+    w.pos += Buffer.from(w.buf.buffer, w.buf.byteOffset, w.buf.byteLength).write(text, w.pos, 'utf8');
+  }
 }
 
 /**
  * A JSON-input record is already the object Zeek wrote: its bytes are kept (and so its number
  * forms), with the new keys spliced in before the closing brace.
  */
-function passThrough(w: Sink, src: Buffer, s: number, e: number, x: number, flag: number): void {
+function passThrough(w: Sink, src: Buffer, s: number, e: number, x: number, flag: number, reason: string | null): void {
   let end = e - 1;
   while (end >= s && src[end] <= 32) end--;
   if (end < s || src[end] !== 125) {
@@ -165,7 +173,7 @@ function passThrough(w: Sink, src: Buffer, s: number, e: number, x: number, flag
   while (before >= s && src[before] <= 32) before--;
   w.copy(src, s, end);
   if (!(before >= s && src[before] === 123)) w.byte(44);
-  writeScore(w, x, flag);
+  writeScore(w, x, flag, reason);
   w.byte(125);
 }
 

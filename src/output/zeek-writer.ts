@@ -10,6 +10,8 @@ import type { RecordBatch, ZeekHeader } from '../zeek/types.js';
 
 export const SCORE_FIELD = 'anomaly_score';
 export const FLAG_FIELD = 'anomaly';
+/** Optional (score --reasons): the features that isolated a flagged record; unset on the others. */
+export const REASON_FIELD = 'anomaly_reason';
 
 /** Thrown when a header cannot carry scored output; the message says what to do instead. */
 export class OutputFormatError extends Error {
@@ -36,11 +38,11 @@ function escapeAll(s: string): string {
 }
 
 /** Throws OutputFormatError when the scored fields would collide with the input's own. */
-export function checkScoreFields(header: ZeekHeader, withAnomaly: boolean): void {
-  if (header.fields.includes(SCORE_FIELD) || (withAnomaly && header.fields.includes(FLAG_FIELD))) {
+export function checkScoreFields(header: ZeekHeader, withAnomaly: boolean, withReason = false): void {
+  const clash = [SCORE_FIELD, withAnomaly ? FLAG_FIELD : null, withReason ? REASON_FIELD : null].find((f) => f !== null && header.fields.includes(f));
+  if (clash !== undefined) {
     throw new OutputFormatError(
-      `the input already has ${header.fields.includes(SCORE_FIELD) ? `an "${SCORE_FIELD}"` : `an "${FLAG_FIELD}"`} ` +
-        'field (was it scored before?); score the original log instead',
+      `the input already has an "${clash}" field (was it scored before?); score the original log instead`,
     );
   }
 }
@@ -54,14 +56,14 @@ export function checkScoreFields(header: ZeekHeader, withAnomaly: boolean): void
  * @param withAnomaly append the `anomaly` bool field too (the model has a threshold)
  * @throws OutputFormatError for JSON input (its records are not TSV lines) or a field clash
  */
-export function zeekHeaderWithScore(header: ZeekHeader, withAnomaly: boolean): string {
+export function zeekHeaderWithScore(header: ZeekHeader, withAnomaly: boolean, withReason = false): string {
   if (header.format !== 'tsv') {
     throw new OutputFormatError('Zeek TSV output needs Zeek TSV input; for JSON logs use --format json');
   }
-  checkScoreFields(header, withAnomaly);
+  checkScoreFields(header, withAnomaly, withReason);
   const sep = header.separator;
-  const names = withAnomaly ? [SCORE_FIELD, FLAG_FIELD] : [SCORE_FIELD];
-  const types = withAnomaly ? ['double', 'bool'] : ['double'];
+  const names = [SCORE_FIELD, ...(withAnomaly ? [FLAG_FIELD] : []), ...(withReason ? [REASON_FIELD] : [])];
+  const types = ['double', ...(withAnomaly ? ['bool'] : []), ...(withReason ? ['string'] : [])];
   const found = new Map<string, string>();
   for (const d of header.directives) {
     const kw = keywordOf(d, sep);
@@ -188,7 +190,9 @@ export function formatZeekRecords(
   scores: Float64Array,
   flags: Uint8Array | null,
   out?: Uint8Array,
+  reasons: readonly (string | null)[] | null = null,
 ): Uint8Array {
+  if (reasons !== null) return withReasons(formatZeekRecords(batch, scores, flags, out), batch.header, reasons);
   if (scores.length < batch.length || (flags !== null && flags.length < batch.length)) {
     throw new RangeError(`formatZeekRecords: ${batch.length} records but ${scores.length} scores` +
       (flags === null ? '' : ` and ${flags.length} flags`));
@@ -324,4 +328,17 @@ function cExponent(v: number): string {
   const sign = e[0] === '-' ? '-' : '+';
   const digits = e.replace(/^[+-]/, '');
   return `${m}e${sign}${digits.padStart(2, '0')}`;
+}
+
+/**
+ * Appends separator + reason (or the unset field) to each line of formatted records. Reasons are
+ * rare and opt-in, so this second pass keeps the hot path above untouched. Reasons are plain
+ * feature names and words; a separator or backslash in one is escaped as Zeek escapes them.
+ */
+function withReasons(lines: Uint8Array, header: ZeekHeader, reasons: readonly (string | null)[]): Uint8Array {
+  const text = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('latin1').split('\n');
+  text.pop();
+  const escape = (r: string): string => r.replace(/\\/g, '\\x5c').split(header.separator).join(escapeAll(header.separator));
+  const out = text.map((line, i) => `${line}${header.separator}${reasons[i] === null ? header.unsetField : escape(reasons[i]!)}\n`).join('');
+  return new Uint8Array(Buffer.from(out, 'latin1'));
 }

@@ -33,6 +33,8 @@ export interface ScoreSettings {
   topN: number;
   /** Scoring engine; both give identical scores. */
   engine: EngineName;
+  /** Write an anomaly_reason field: the features that isolated each flagged record. */
+  reasons: boolean;
 }
 
 export interface ChunkTask {
@@ -129,9 +131,10 @@ export class ChunkScorer {
       const format = formatFor(settings.output, batch.header);
       if (format !== 'none') {
         const selected = settings.alertsOnly ? selectRows(batch, scores, flags) : { batch, scores, flags };
+        const reasons = settings.reasons ? this.reasons(batch, x, flags, settings.alertsOnly) : null;
         const bytes = format === 'zeek'
-          ? formatZeekRecords(selected.batch, selected.scores, selected.flags)
-          : formatJsonRecordsBytes(selected.batch, selected.scores, selected.flags, batch.header);
+          ? formatZeekRecords(selected.batch, selected.scores, selected.flags, undefined, reasons)
+          : formatJsonRecordsBytes(selected.batch, selected.scores, selected.flags, batch.header, undefined, reasons);
         pieces.push(bytes);
         outBytes += bytes.length;
       }
@@ -148,6 +151,17 @@ export class ChunkScorer {
       rejected: parsed.rejected, rejectedByReason: parsed.rejectedByReason, rejections: parsed.rejections,
       out, segments, anomalies, candidates: top.finish(task.file, (row) => this.reason(row)),
     };
+  }
+
+  /** The reason of each written record: flagged ones get one, the others null (unset). */
+  private reasons(batch: RecordBatch, x: Float32Array, flags: Uint8Array, onlyFlagged: boolean): (string | null)[] {
+    const width = this.spec.features.length;
+    const out: (string | null)[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      if (flags[i]) out.push(this.reason(x.subarray(i * width, (i + 1) * width)));
+      else if (!onlyFlagged) out.push(null);
+    }
+    return out;
   }
 
   /** The features that isolated a row, in words. */

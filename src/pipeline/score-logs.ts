@@ -43,6 +43,8 @@ export interface ScoreLogsOptions {
   progress?: boolean;
   /** 'wasm' (default) or 'ts', the pure-TypeScript twin: the same scores, for comparison. */
   engine?: EngineName;
+  /** Add an anomaly_reason field naming the features that isolated each flagged record. */
+  reasons?: boolean;
 }
 
 export interface ScoreLogsResult {
@@ -93,7 +95,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   const format = options.format ?? 'auto';
   if (format !== 'auto' && format !== 'zeek' && format !== 'json') throw new OptionError(`options.format must be 'auto', 'zeek' or 'json' (got ${show(format)})`);
   const output: OutputFormat = options.out === undefined || options.out === null ? 'none' : format;
-  const settings: ScoreSettings = { model: options.model, output, alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN, engine: options.engine ?? 'wasm' };
+  const settings: ScoreSettings = { model: options.model, output, alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN, engine: options.engine ?? 'wasm', reasons: options.reasons ?? false };
 
   // Fails here, on the main thread, with a clear message if the model is unusable.
   const inline = new ChunkScorer(settings);
@@ -139,7 +141,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       if (formatFor(output, segment.header) === 'zeek') {
         const key = segment.header.directives.join('\n');
         if (key !== lastHeader) {
-          await sink.write(zeekHeaderWithScore(segment.header, true));
+          await sink.write(zeekHeaderWithScore(segment.header, true, settings.reasons));
           lastHeader = key;
         }
       }

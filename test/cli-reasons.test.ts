@@ -1,0 +1,86 @@
+// score --reasons: an anomaly_reason field names the features that isolated each flagged record.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IsolationForest } from '../src/index.js';
+import { validateFeatureSpec } from '../src/zeek/features.js';
+import { assertBuilt, directiveCells, linesOf, removeDir, runCli, splitZeek, tempDir, writeGeneratedLog } from './helpers/e2e.js';
+
+let dir: string;
+let log: string;
+let model: string;
+let featureNames: string[];
+
+beforeAll(async () => {
+  assertBuilt();
+  dir = tempDir();
+  log = writeGeneratedLog(join(dir, 'conn.log'), { rows: 3000, seed: 5, anomalyRate: 0.02 });
+  model = join(dir, 'conn.iforest');
+  const fit = await runCli(['fit', log, '-o', model, '--contamination', '0.02']);
+  expect(fit.code, fit.stderr).toBe(0);
+  featureNames = validateFeatureSpec(IsolationForest.fromBytesSync(readFileSync(model)).featureSpec).features;
+});
+
+afterAll(() => removeDir(dir));
+
+/** "orig_bytes high, service rare": one or two features of the model, each with a direction. */
+function expectReason(reason: string): void {
+  const parts = reason.split(', ');
+  expect(parts.length).toBeGreaterThanOrEqual(1);
+  expect(parts.length).toBeLessThanOrEqual(2);
+  for (const part of parts) {
+    const [name, direction] = part.split(' ');
+    expect(featureNames).toContain(name);
+    expect(['high', 'low', 'rare']).toContain(direction);
+  }
+}
+
+describe('score --reasons', () => {
+  it('adds anomaly_reason (string) to Zeek TSV, set exactly on the flagged records', async () => {
+    const run = await runCli(['score', log, '-m', model, '--reasons']);
+    expect(run.code, run.stderr).toBe(0);
+    const { directives, records } = splitZeek(run.stdout);
+    expect(directiveCells(directives, '#fields').slice(-3)).toEqual(['anomaly_score', 'anomaly', 'anomaly_reason']);
+    expect(directiveCells(directives, '#types').slice(-3)).toEqual(['double', 'bool', 'string']);
+    let flagged = 0;
+    for (const record of records) {
+      const cells = record.text.split('\t');
+      const [flag, reason] = cells.slice(-2);
+      if (flag === 'T') {
+        flagged++;
+        expectReason(reason);
+      } else {
+        expect(reason).toBe('-');
+      }
+    }
+    expect(flagged).toBeGreaterThan(20);
+  });
+
+  it('gives the same reasons in JSON, with the key only on flagged records, whatever the threads', async () => {
+    const tsv = splitZeek((await runCli(['score', log, '-m', model, '--reasons'])).stdout).records.map((r) => r.text.split('\t').at(-1));
+    for (const threads of ['0', '2']) {
+      const run = await runCli(['score', log, '-m', model, '--reasons', '--format', 'json', '--threads', threads]);
+      expect(run.code, run.stderr).toBe(0);
+      const objects = linesOf(run.stdout).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(objects.map((o) => (o.anomaly ? o.anomaly_reason : '-'))).toEqual(tsv);
+      expect(objects.every((o) => ('anomaly_reason' in o) === (o.anomaly === true))).toBe(true);
+    }
+  });
+
+  it('gives every alert a reason with --alerts-only', async () => {
+    const run = await runCli(['score', log, '-m', model, '--reasons', '--alerts-only', '--threads', '2']);
+    const { records } = splitZeek(run.stdout);
+    expect(records.length).toBeGreaterThan(20);
+    for (const record of records) {
+      const cells = record.text.split('\t');
+      expect(cells.at(-2)).toBe('T');
+      expectReason(cells.at(-1)!);
+    }
+  });
+
+  it('is off by default: the output has exactly the two score fields', async () => {
+    const { directives } = splitZeek((await runCli(['score', log, '-m', model])).stdout);
+    expect(directiveCells(directives, '#fields').slice(-2)).toEqual(['anomaly_score', 'anomaly']);
+    expect(directiveCells(directives, '#fields')).not.toContain('anomaly_reason');
+  });
+});
