@@ -1,7 +1,7 @@
 // The kernel's ABI: the only exports the host sees. Only numbers cross: byte offsets into linear
 // memory, counts, seeds. The host (src/kernel.ts) plans and grows the memory; nothing here allocates.
 
-import { SPLIT_BYTES, LEAF_BYTES, MAX_HEIGHT, INTERLEAVE, treeBytes as treeBytesOf } from './layout';
+import { SPLIT_BYTES, LEAF_BYTES, MAX_HEIGHT, treeBytes as treeBytesOf } from './layout';
 import { seedStream, nextU32 } from './rng';
 
 export { drawSample, growTree } from './fit';
@@ -16,7 +16,6 @@ export function heapBase(): usize {
 export function layoutSplitBytes(): u32 { return SPLIT_BYTES; }
 export function layoutLeafBytes(): u32 { return LEAF_BYTES; }
 export function layoutMaxHeight(): u32 { return MAX_HEIGHT; }
-export function layoutInterleave(): u32 { return INTERLEAVE; }
 export function treeBytes(height: u32): u32 { return treeBytesOf(height); }
 
 /** Writes the first `count` outputs of stream (seed, stream) to out[count] u32. Tests only. */

@@ -22,8 +22,6 @@ export const SPLIT_BYTES: u32 = 8;
 export const LEAF_BYTES: u32 = 4;
 /** Largest supported height: psi up to 65,536 rows per tree. */
 export const MAX_HEIGHT: u32 = 16;
-/** Rows the score kernel advances together through one tree (instruction-level parallelism). */
-export const INTERLEAVE: u32 = 8;
 
 /** Split nodes in a complete tree of height h. */
 // @ts-ignore: decorator

@@ -1,6 +1,7 @@
 // Path-length traversal: the hot loop of bulk scoring. Branch-free descent over complete trees
 // (layout.ts), tree-major over a batch so one tree (3 KB at height 8) stays in L1 while the batch
-// passes through it, with INTERLEAVE rows advanced together so the core overlaps their loads.
+// passes through it, with 8 rows advanced together so the core overlaps their loads (4, 12 and 16
+// were measured too: 8 is the fastest here, as ../shared/PERFORMANCE.md found for clang's WASM).
 // Measured on this machine (../shared/PERFORMANCE.md): a naive pointer walk mispredicts ~4
 // branches per tree and is 5-6× slower; WASM SIMD cannot help (no gather).
 

@@ -6,7 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { instantiateSync } from '@assemblyscript/loader';
-import { LEAF_BYTES, MAX_HEIGHT, SPLIT_BYTES, treeBytes } from './layout.js';
+import { treeBytes } from './layout.js';
 import { sampleHashMask } from './reference.js';
 
 /** The raw exports of assembly/index.ts: numbers in, numbers out. */
@@ -16,7 +16,6 @@ export interface KernelExports {
   layoutSplitBytes(): number;
   layoutLeafBytes(): number;
   layoutMaxHeight(): number;
-  layoutInterleave(): number;
   treeBytes(height: number): number;
   rngSequence(seed: number, stream: number, count: number, out: number): void;
   drawSample(seed: number, tree: number, nRows: number, psi: number, outIdx: number, hashSlots: number, hashMask: number): void;
@@ -159,4 +158,3 @@ export function kernelLayout(kernel: WasmKernel): { splitBytes: number; leafByte
   return { splitBytes: k.layoutSplitBytes(), leafBytes: k.layoutLeafBytes(), maxHeight: k.layoutMaxHeight() };
 }
 
-export { SPLIT_BYTES, LEAF_BYTES, MAX_HEIGHT };
