@@ -10,7 +10,7 @@ import { fitLogs, type FitLogsOptions } from '../pipeline/fit-logs.js';
 import { scoreLogs } from '../pipeline/score-logs.js';
 import { evaluateLogs } from '../pipeline/evaluate.js';
 import { OutputFormatError } from '../output/zeek-writer.js';
-import { FeatureSpecError } from '../zeek/features.js';
+import { FeatureSpecError, NotConnLogError } from '../zeek/features.js';
 import { ZeekParseError, ZeekReadError } from '../zeek/errors.js';
 import { describeStats, summaryJson } from './report.js';
 import { topTable } from './top.js';
@@ -162,7 +162,7 @@ function readModelFile(path: string): Uint8Array {
 
 /** Errors that are the user's to fix: print the message, no stack. */
 function isUserError(error: unknown): boolean {
-  return [UsageError, OptionError, InputError, ModelFormatError, FeatureSpecError, ZeekParseError, ZeekReadError, OutputFormatError].some((k) => error instanceof k) ||
+  return [UsageError, OptionError, InputError, ModelFormatError, FeatureSpecError, NotConnLogError, ZeekParseError, ZeekReadError, OutputFormatError].some((k) => error instanceof k) ||
     (error instanceof Error && (error.name === 'ZeekParseError' || error.name === 'ZeekReadError'));
 }
 

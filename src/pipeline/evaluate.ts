@@ -5,7 +5,7 @@
 import { IsolationForest } from '../forest.js';
 import { averagePrecision, rocAuc } from '../metrics.js';
 import { readChunks } from '../zeek/chunks.js';
-import { connFeatureColumns, featurize, validateFeatureSpec } from '../zeek/features.js';
+import { assertConnLog, connFeatureColumns, featurize, validateFeatureSpec } from '../zeek/features.js';
 import type { Source } from '../zeek/input.js';
 import { parseChunk } from '../zeek/parse.js';
 import type { ReadStats } from '../zeek/types.js';
@@ -71,6 +71,7 @@ export async function evaluateLogs(sources: readonly Source[], options: Evaluate
       const parsed = parseChunk(chunk.bytes, chunk.firstLine, chunk.header, { file: chunk.file, columns, strict: options.strict ?? false, maxLineBytes: 1 << 20 });
       let chunkRecords = 0;
       for (const batch of parsed.batches) {
+        assertConnLog(batch.header, chunk.file);
         chunkRecords += batch.length;
         const s = forest.scoreDense(featurize(batch, spec), batch.length);
         const values = batch.strings.get(labelField)!;

@@ -5,7 +5,7 @@
 import type { EngineName } from '../engine.js';
 import { IsolationForest } from '../forest.js';
 import { readChunks } from '../zeek/chunks.js';
-import { ConnFeatureLearner, type ConnFeatureOptions } from '../zeek/features.js';
+import { ConnFeatureLearner, assertConnLog, type ConnFeatureOptions } from '../zeek/features.js';
 import type { Source } from '../zeek/input.js';
 import { parseChunk } from '../zeek/parse.js';
 import type { ReadStats } from '../zeek/types.js';
@@ -61,6 +61,7 @@ export async function fitLogs(sources: readonly Source[], options: FitLogsOption
         });
         let chunkRecords = 0;
         for (const batch of parsed.batches) {
+          assertConnLog(batch.header, chunk.file);
           learner.observe(batch);
           chunkRecords += batch.length;
         }

@@ -8,7 +8,7 @@ import { IsolationForest } from '../forest.js';
 import { formatJsonRecordsBytes } from '../output/json-writer.js';
 import { OutputFormatError, formatZeekRecords } from '../output/zeek-writer.js';
 import { ZeekParseError } from '../zeek/errors.js';
-import { connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
+import { NotConnLogError, assertConnLog, connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
 import { parseChunk } from '../zeek/parse.js';
 import type { ColumnRequest, RecordBatch, Rejection, ZeekHeader } from '../zeek/types.js';
 import type { ChunkCounts } from './stats.js';
@@ -71,7 +71,10 @@ export interface ScoredChunk extends ChunkCounts {
  * A worker's answer when a chunk fails for a reason that is the user's to fix: a bad line in strict
  * mode, or an input the output format cannot carry (see worker.ts).
  */
-export type ChunkFailure = { failure: 'parse'; rejection: Rejection } | { failure: 'output'; message: string };
+export type ChunkFailure =
+  | { failure: 'parse'; rejection: Rejection }
+  | { failure: 'output'; message: string }
+  | { failure: 'not-conn'; message: string };
 
 /**
  * Scores a chunk, turning the user's mistakes into a ChunkFailure: an error crossing the thread
@@ -85,6 +88,7 @@ export function scoreOrFailure(scorer: ChunkScorer, task: ChunkTask): ScoredChun
   } catch (error) {
     if (error instanceof ZeekParseError) return { failure: 'parse', rejection: { file: error.file, line: error.line, field: error.field, reason: error.reason } };
     if (error instanceof OutputFormatError) return { failure: 'output', message: error.message };
+    if (error instanceof NotConnLogError) return { failure: 'not-conn', message: error.message };
     throw error;
   }
 }
@@ -115,6 +119,7 @@ export class ChunkScorer {
     let records = 0;
     const top = new TopKeeper(settings.topN);
     for (const batch of parsed.batches) {
+      assertConnLog(batch.header, task.file);
       records += batch.length;
       const width = this.spec.features.length;
       if (this.features.length < batch.length * width) this.features = new Float32Array(batch.length * width * 2);

@@ -12,6 +12,7 @@ import type { EngineName } from '../engine.js';
 import { OptionError, show } from '../errors.js';
 import { OutputFormatError, zeekHeaderWithScore } from '../output/zeek-writer.js';
 import { readChunks } from '../zeek/chunks.js';
+import { NotConnLogError } from '../zeek/features.js';
 import { ZeekParseError } from '../zeek/errors.js';
 import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
@@ -184,6 +185,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
 /** A chunk's failure as the error it was, with the line numbered in the whole input. */
 function failureError(result: ChunkFailure, lineOffset: number): Error {
   if (result.failure === 'output') return new OutputFormatError(result.message);
+  if (result.failure === 'not-conn') return new NotConnLogError(result.message);
   return new ZeekParseError({ ...result.rejection, line: result.rejection.line + lineOffset });
 }
 

@@ -10,7 +10,7 @@ import {
   type CategoryKey,
   type FrequencyTable,
 } from './frequency.js';
-import type { ColumnRequest, RecordBatch } from './types.js';
+import type { ColumnRequest, RecordBatch, ZeekHeader } from './types.js';
 
 export type { CategoryKey, FrequencyTable } from './frequency.js';
 
@@ -121,6 +121,27 @@ export interface ConnFeatureOptions {
   seed?: number;
   /** Largest frequency table stored per categorical feature; rarer values get the unseen code. Default 10,000. */
   maxCategories?: number;
+}
+
+/** A log that is not a conn log (a dns.log, say): its records carry none of the features. */
+export class NotConnLogError extends Error {
+  override name = 'NotConnLogError';
+}
+
+/** Fields every conn log has; a log with none of them is another kind of log. */
+const CONN_MARKERS = ['conn_state', 'orig_bytes', 'resp_bytes', 'duration', 'history', 'orig_pkts', 'resp_pkts'];
+
+/**
+ * Throws NotConnLogError when a header block plainly belongs to another log: scoring a dns.log
+ * with conn features would give every record the same meaningless score, silently. Headers whose
+ * fields are not known yet (an empty list) pass.
+ */
+export function assertConnLog(header: ZeekHeader, file: string): void {
+  if (header.fields.length === 0 || CONN_MARKERS.some((f) => header.fields.includes(f))) return;
+  const what = header.path !== '' && header.path !== 'conn' ? `a ${header.path} log` : 'not a conn log';
+  throw new NotConnLogError(
+    `${file}: this is ${what}: it has none of the conn.log fields ${CONN_MARKERS.slice(0, 4).join(', ')}…; zeek-iforest scores Zeek conn logs`,
+  );
 }
 
 /** An untrusted spec (e.g. from a model file) that cannot be used. */
