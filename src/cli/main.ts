@@ -14,7 +14,7 @@ import { FeatureSpecError, NotConnLogError } from '../zeek/features.js';
 import { ZeekParseError, ZeekReadError } from '../zeek/errors.js';
 import { describeStats, summaryJson } from './report.js';
 import { topTable } from './top.js';
-import { UsageError, parseContamination, parseInteger, parseList } from './usage.js';
+import { UsageError, parseContamination, parseFeatures, parseInteger, parseList } from './usage.js';
 
 const VERSION = '0.1.0';
 
@@ -36,7 +36,7 @@ function fitOptions(program: Command): Command {
     .option('--sample-size <n>', 'records drawn to grow each tree (ψ)', parseInteger('--sample-size', 2, 65_536), 256)
     .option('--seed <n>', 'seed of every random choice: same seed and logs, same model', parseInteger('--seed', 0, 0xffffffff), 1)
     .option('--contamination <share>', "expected share of anomalies in (0, 0.5], or 'auto' (threshold 0.5, as in the paper)", parseContamination, 0.001)
-    .option('--features <names>', 'comma-separated features to use (see docs/FEATURES.md); default: all the logs carry', parseList)
+    .option('--features <names>', 'comma-separated features to use (see docs/FEATURES.md); default: all the logs carry', parseFeatures)
     .option('--reservoir <n>', 'records kept (uniformly sampled) to fit on', parseInteger('--reservoir', 2, 10_000_000), 65_536)
     .addOption(new Option('--engine <name>', 'wasm, or ts (the pure-TypeScript twin; same results)').choices(['wasm', 'ts']).default('wasm'));
 }

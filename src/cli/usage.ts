@@ -1,5 +1,7 @@
 // Usage errors: the user typed something we cannot use. One line, exit 2, no stack trace.
 
+import { connFeatureColumns } from '../zeek/features.js';
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -23,4 +25,15 @@ export function parseContamination(value: string): number | 'auto' {
 
 export function parseList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** --features: names checked against the conn feature catalogue now, not after a pass over the logs. */
+export function parseFeatures(value: string): string[] {
+  const names = parseList(value);
+  try {
+    connFeatureColumns({ features: names });
+  } catch (error) {
+    throw new UsageError((error as Error).message.replace(/^options\.features/, '--features'));
+  }
+  return names;
 }
