@@ -94,6 +94,9 @@ export async function evaluateLogs(sources: readonly Source[], options: Evaluate
     }
   }
   const positives = labels.reduce((a, b) => a + b, 0);
+  if (labels.length === 0 && Object.keys(leftOut).length === 1 && leftOut['-'] === records) {
+    throw new OptionError(`no record has a value in the field ${labelField}: is it the log's label field? (--label-field)`);
+  }
   if (positives === 0 || positives === labels.length) {
     const seen = Object.keys(leftOut).slice(0, 8).join(', ');
     throw new OptionError(`field ${labelField} gave ${positives} positive and ${labels.length - positives} negative records, so there is nothing to rank` +
