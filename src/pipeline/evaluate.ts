@@ -4,14 +4,12 @@
 
 import { IsolationForest } from '../forest.js';
 import { averagePrecision, rocAuc } from '../metrics.js';
-import { readChunks } from '../zeek/chunks.js';
 import { assertConnLog, connFeatureColumns, featurize, validateFeatureSpec } from '../zeek/features.js';
 import type { Source } from '../zeek/input.js';
-import { parseChunk } from '../zeek/parse.js';
+import { readZeekLog } from '../zeek/reader.js';
 import type { ReadStats } from '../zeek/types.js';
 import { OptionError } from '../errors.js';
 import { fitLogs } from './fit-logs.js';
-import { addChunk, emptyStats } from './stats.js';
 
 export interface EvaluateOptions {
   /** Field holding the label (default "label"). */
@@ -64,34 +62,28 @@ export async function evaluateLogs(sources: readonly Source[], options: Evaluate
   const files: ReadStats[] = [];
   let records = 0;
   for (const source of sources) {
-    const stats = emptyStats(typeof source === 'string' ? source : 'stream');
-    files.push(stats);
-    for await (const chunk of readChunks(source)) {
-      stats.file = chunk.file;
-      const parsed = parseChunk(chunk.bytes, chunk.firstLine, chunk.header, { file: chunk.file, columns, strict: options.strict ?? false, maxLineBytes: 1 << 20 });
-      let chunkRecords = 0;
-      for (const batch of parsed.batches) {
-        assertConnLog(batch.header, chunk.file);
-        chunkRecords += batch.length;
-        const s = forest.scoreDense(featurize(batch, spec), batch.length);
-        const values = batch.strings.get(labelField)!;
-        for (let i = 0; i < batch.length; i++) {
-          const label = values[i];
-          const key = label?.toLowerCase() ?? null;
-          const isPositive = key !== null && positive.has(key);
-          const isNegative = !isPositive && (negative === null ? key !== null : key !== null && negative.has(key));
-          if (isPositive || isNegative) {
-            scores.push(s[i]);
-            labels.push(isPositive ? 1 : 0);
-          } else {
-            const name = label ?? '-';
-            leftOut[name] = (leftOut[name] ?? 0) + 1;
-          }
+    const reader = readZeekLog(source, { columns, strict: options.strict ?? false });
+    const file = reader.stats().file;
+    for await (const batch of reader.batches) {
+      assertConnLog(batch.header, file);
+      records += batch.length;
+      const s = forest.scoreDense(featurize(batch, spec), batch.length);
+      const values = batch.strings.get(labelField)!;
+      for (let i = 0; i < batch.length; i++) {
+        const label = values[i];
+        const key = label?.toLowerCase() ?? null;
+        const isPositive = key !== null && positive.has(key);
+        const isNegative = !isPositive && (negative === null ? key !== null : key !== null && negative.has(key));
+        if (isPositive || isNegative) {
+          scores.push(s[i]);
+          labels.push(isPositive ? 1 : 0);
+        } else {
+          const name = label ?? '-';
+          leftOut[name] = (leftOut[name] ?? 0) + 1;
         }
       }
-      addChunk(stats, { ...parsed, bytes: chunk.bytes.length, records: chunkRecords });
-      records += chunkRecords;
     }
+    files.push(reader.stats());
   }
   const positives = labels.reduce((a, b) => a + b, 0);
   if (labels.length === 0 && Object.keys(leftOut).length === 1 && leftOut['-'] === records) {

@@ -4,13 +4,11 @@
 
 import type { EngineName } from '../engine.js';
 import { IsolationForest } from '../forest.js';
-import { readChunks } from '../zeek/chunks.js';
 import { ConnFeatureLearner, assertConnLog, type ConnFeatureOptions } from '../zeek/features.js';
 import type { Source } from '../zeek/input.js';
-import { parseChunk } from '../zeek/parse.js';
+import { readZeekLog } from '../zeek/reader.js';
 import type { ReadStats } from '../zeek/types.js';
 import { Progress } from './progress.js';
-import { addChunk, emptyStats } from './stats.js';
 import { InputError } from '../errors.js';
 
 export interface FitLogsOptions {
@@ -49,27 +47,17 @@ export async function fitLogs(sources: readonly Source[], options: FitLogsOption
   const files: ReadStats[] = [];
   const progress = new Progress(null, options.progress ?? false);
   let records = 0;
-  let bytes = 0;
   try {
     for (const source of sources) {
-      const stats = emptyStats(typeof source === 'string' ? source : 'stream');
-      files.push(stats);
-      for await (const chunk of readChunks(source, { maxLineBytes })) {
-        stats.file = chunk.file;
-        const parsed = parseChunk(chunk.bytes, chunk.firstLine, chunk.header, {
-          file: chunk.file, columns: learner.columns, strict: options.strict ?? false, maxLineBytes,
-        });
-        let chunkRecords = 0;
-        for (const batch of parsed.batches) {
-          assertConnLog(batch.header, chunk.file);
-          learner.observe(batch);
-          chunkRecords += batch.length;
-        }
-        addChunk(stats, { ...parsed, bytes: chunk.bytes.length, records: chunkRecords });
-        records += chunkRecords;
-        bytes += chunk.bytes.length;
-        progress.update(bytes, records);
+      const reader = readZeekLog(source, { columns: learner.columns, strict: options.strict ?? false, maxLineBytes });
+      const file = reader.stats().file;
+      for await (const batch of reader.batches) {
+        assertConnLog(batch.header, file);
+        learner.observe(batch);
+        records += batch.length;
+        progress.update(reader.stats().bytesRead, records);
       }
+      files.push(reader.stats());
     }
   } finally {
     progress.done();
