@@ -55,7 +55,7 @@ export async function fitLogs(sources: readonly Source[], options: FitLogsOption
         assertConnLog(batch.header, file);
         learner.observe(batch);
         records += batch.length;
-        progress.update(reader.stats().bytesRead, records);
+        if (options.progress) progress.update(reader.stats().bytesRead, records);
       }
       files.push(reader.stats());
     }
