@@ -145,12 +145,17 @@ export class ChunkScorer {
       }
       segments.push({ header: batch.header, end: outBytes });
     }
-    const out = new Uint8Array(outBytes);
-    let at = 0;
-    for (const p of pieces) {
-      out.set(p, at);
-      at += p.length;
+    // Most chunks hold one batch: its bytes are the output as they are, with no second copy.
+    const out = pieces.length === 1 ? pieces[0] : new Uint8Array(outBytes);
+    if (pieces.length !== 1) {
+      let at = 0;
+      for (const p of pieces) {
+        out.set(p, at);
+        at += p.length;
+      }
     }
+    // The writers give views on buffers of their own (never pooled), so transferring out.buffer
+    // to the main thread detaches nothing else; the view keeps its offset and length.
     return {
       bytes: task.bytes.length, linesRead: parsed.linesRead, records, headerLines: parsed.headerLines,
       rejected: parsed.rejected, rejectedByReason: parsed.rejectedByReason, rejections: parsed.rejections,

@@ -278,30 +278,23 @@ function boolValue(x: number): number {
 /** The columns featurize reads; a RecordBatch is one. */
 export type FeatureColumns = Pick<RecordBatch, 'length' | 'numbers' | 'strings'>;
 
-function numberColumn(src: FeatureColumns, field: string): Float64Array {
-  const col = src.numbers.get(field);
+function column<T extends { length: number }>(src: FeatureColumns, kind: 'number' | 'string', field: string): T {
+  const col = (kind === 'number' ? src.numbers : src.strings).get(field) as T | undefined;
   if (col === undefined) {
-    throw new Error(
-      `featurize: the batch has no number column "${field}"; ask the reader for connFeatureColumns(spec)`,
-    );
+    throw new Error(`featurize: the batch has no ${kind} column "${field}"; ask the reader for connFeatureColumns(spec)`);
   }
   if (col.length < src.length) {
-    throw new Error(`featurize: number column "${field}" has ${col.length} values for ${src.length} records`);
+    throw new Error(`featurize: ${kind} column "${field}" has ${col.length} values for ${src.length} records`);
   }
   return col;
 }
 
+function numberColumn(src: FeatureColumns, field: string): Float64Array {
+  return column<Float64Array>(src, 'number', field);
+}
+
 function stringColumn(src: FeatureColumns, field: string): (string | null)[] {
-  const col = src.strings.get(field);
-  if (col === undefined) {
-    throw new Error(
-      `featurize: the batch has no string column "${field}"; ask the reader for connFeatureColumns(spec)`,
-    );
-  }
-  if (col.length < src.length) {
-    throw new Error(`featurize: string column "${field}" has ${col.length} values for ${src.length} records`);
-  }
-  return col;
+  return column<(string | null)[]>(src, 'string', field);
 }
 
 /** Writes feature column `j` of `n` rows into row-major `out` with `stride` features per row. */
