@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readChunks, type Chunk } from '../src/zeek/chunks.js';
+import { parseChunk } from '../src/zeek/parse.js';
 import { fixture } from './zeek-helpers.js';
 
 async function cut(bytes: Uint8Array, countLines: boolean, chunkBytes: number, maxLineBytes: number): Promise<Chunk[]> {
@@ -38,6 +39,22 @@ describe('readChunks without line counting', () => {
     const long = 'x'.repeat(300);
     const text = blockA + `1.0\tC1\ttcp\n2.0\t${long}\ttcp\n3.0\tC3\tudp\n` + blockB + `4.0\t${long}${long}\n5.0\ttcp`;
     for (const chunkBytes of [1, 64, 1000]) await expectSameChunks(Buffer.from(text), chunkBytes, 128);
+  });
+
+  it('treats a "{" line as the start of a JSON log only when it is not over-long, as parseChunk does', async () => {
+    // Found by fast-check: a long '{' line, then one that is neither JSON nor TSV.
+    const text = `{"ts":${'1'.repeat(400)}}\n\u0000junk\n{"ts":1}\n`;
+    const options = { file: 't', columns: [{ name: 'ts', kind: 'number' as const }], strict: false, maxLineBytes: 300 };
+    const whole = parseChunk(Buffer.from(text), 1, null, options);
+    const rejected: Record<string, number> = {};
+    for (const c of await cut(Buffer.from(text), true, 1, 300)) {
+      const r = parseChunk(c.bytes, c.firstLine, c.header, options);
+      for (const [k, n] of Object.entries(r.rejectedByReason)) rejected[k] = (rejected[k] ?? 0) + n;
+    }
+    expect(rejected).toEqual(whole.rejectedByReason);
+    expect(whole.rejectedByReason).toEqual({ 'line too long': 1, 'no header': 1 });
+    // And without line counting, the header a '{' line creates is carried to the next chunk.
+    await expectSameChunks(Buffer.from(`${'y'.repeat(100)}\n{\n \n`), 1, 100);
   });
 
   it('agrees with the counting mode on arbitrary logs of directives, records, CRLF and long lines', async () => {

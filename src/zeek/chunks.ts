@@ -260,6 +260,8 @@ export class LineCutter {
    * returns null, and chunk() takes the line-by-line path to cut it).
    */
   private chunkWithoutCounting(bytes: Uint8Array): Chunk | null {
+    // With no header yet, a '{' line would make one (JSON): the line-by-line path decides that.
+    if (this.header === null) return null;
     const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const n = view.length;
     const max = this.maxLineBytes;
@@ -290,12 +292,17 @@ export class LineCutter {
   /**
    * The header at the start of `bytes`. A JSON log starts with the synthetic JSON header rather
    * than null when its first line (after blank ones) is an object; parseChunk treats both alike.
+   * An over-long first line does not count: parseChunk rejects it unread, so it cannot make the
+   * log JSON (found by test/zeek-properties: a long '{' line, then a junk line, read differently
+   * whole and in chunks).
    */
   private startHeader(bytes: Uint8Array): ZeekHeader | null {
     if (this.header !== null || this.format !== null) return this.header;
     let p = 0;
     while (p < bytes.length && (bytes[p] === 0x0a || bytes[p] === 0x0d)) p++;
-    if (p < bytes.length && bytes[p] === 0x7b) return jsonHeader();
-    return null;
+    if (p >= bytes.length || bytes[p] !== 0x7b) return null;
+    let nl = bytes.indexOf(0x0a, p);
+    if (nl < 0) nl = bytes.length;
+    return nl - p > this.maxLineBytes ? null : jsonHeader();
   }
 }
