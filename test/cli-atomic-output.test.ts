@@ -2,8 +2,8 @@
 // name nor a `.partial` temporary file behind, and a run that fails leaves an existing output file
 // as it was.
 
-import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitLogs } from '../src/pipeline/fit-logs.js';
@@ -124,5 +124,41 @@ describe('a failed run leaves an existing output file untouched', () => {
     expect(run.stderr).toBe('zeek-iforest: fitting needs at least 2 records, but the input gave 0 (0 lines rejected)\n');
     expect(readFileSync(out, 'utf8')).toBe(before);
     expect(readdirSync(outDir)).toEqual(['model.iforest']);
+  });
+});
+
+describe('outputs that are not regular files', () => {
+  it('-o a FIFO: the records arrive through it, and it stays a FIFO (nothing renamed over it)', async () => {
+    const outDir = join(dir, 'fifo');
+    mkdirSync(outDir);
+    const fifo = join(outDir, 'scored.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const small = join(ZEEK_FIXTURES, 'synthetic/node-name-truncated.conn.log');
+    // The reader opens the FIFO as the CLI does; both block until the other end is open.
+    const received = new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      createReadStream(fifo).on('data', (b) => chunks.push(b as Buffer)).on('end', () => resolve(Buffer.concat(chunks).toString('utf8'))).on('error', reject);
+    });
+    const run = await runCli(['score', small, '-m', model, '-o', fifo, '--threads', '1']);
+    expect(run.code).toBe(0);
+    const expected = await runCli(['score', small, '-m', model, '--threads', '1']);
+    expect(await received).toBe(expected.stdout);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect(readdirSync(outDir)).toEqual(['scored.fifo']);
+  });
+
+  it('-o a symlink to a file: the file it points to is replaced, and the link stays a link', async () => {
+    const outDir = join(dir, 'symlink');
+    mkdirSync(outDir);
+    const real = join(outDir, 'real.log');
+    writeFileSync(real, 'old\n');
+    const link = join(outDir, 'link.log');
+    symlinkSync(real, link);
+    const small = join(ZEEK_FIXTURES, 'synthetic/node-name-truncated.conn.log');
+    const run = await runCli(['score', small, '-m', model, '-o', link, '--threads', '1']);
+    expect(run.code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toMatch(/^#separator \\x09\n/);
+    expect(readdirSync(outDir).sort()).toEqual(['link.log', 'real.log']);
   });
 });

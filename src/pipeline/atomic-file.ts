@@ -1,8 +1,10 @@
 // Output files appear whole or not at all: we write to a temporary file beside the target and
 // rename it into place at the end (rename is atomic within a directory). On an error, or Ctrl-C,
 // the temporary file is removed, so no half-written file ever carries the output's name.
+// An output that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written to
+// directly: renaming a file over it would replace the device itself.
 
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { OptionError } from '../errors.js';
 
@@ -30,13 +32,28 @@ function cannotCreate(error: NodeJS.ErrnoException): string {
   return error.message;
 }
 
+/** What an existing output path is: a file to replace (through its symlinks), something to write into, or nothing yet. */
+function existingTarget(path: string): { kind: 'file'; realPath: string } | { kind: 'special' } | null {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st === undefined) return null;
+  // Not realpath for the rest: /dev/stdout on a pipe resolves to "pipe:[…]", which is no path.
+  return st.isFile() ? { kind: 'file', realPath: realpathSync(path) } : { kind: 'special' };
+}
+
 export class AtomicFile {
+  /** Where bytes are written until commit(); the target itself when it is not a regular file. */
   readonly tempPath: string;
+  /** The file renamed into place: `path`, or what its symlinks lead to. */
+  private readonly target: string;
+  private readonly direct: boolean;
   private fd: number | null;
 
   constructor(readonly path: string) {
     installSignalHandlers();
-    this.tempPath = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+    const existing = existingTarget(path);
+    this.direct = existing?.kind === 'special';
+    this.target = existing?.kind === 'file' ? existing.realPath : path;
+    this.tempPath = this.direct ? path : join(dirname(this.target), `.${basename(this.target)}.${process.pid}.partial`);
     try {
       this.fd = openSync(this.tempPath, 'w');
     } catch (error) {
@@ -58,7 +75,7 @@ export class AtomicFile {
     if (this.fd === null) return;
     closeSync(this.fd);
     this.fd = null;
-    renameSync(this.tempPath, this.path);
+    if (!this.direct) renameSync(this.tempPath, this.target);
     live.delete(this);
   }
 
@@ -68,7 +85,9 @@ export class AtomicFile {
       try { closeSync(this.fd); } catch { /* already closed by the OS at exit */ }
       this.fd = null;
     }
-    try { unlinkSync(this.tempPath); } catch { /* never created or already gone */ }
+    if (!this.direct) {
+      try { unlinkSync(this.tempPath); } catch { /* never created or already gone */ }
+    }
     live.delete(this);
   }
 }
