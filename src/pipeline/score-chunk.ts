@@ -43,6 +43,8 @@ export interface ChunkTask {
   firstLine: number;
   header: ZeekHeader | null;
   file: string;
+  /** A buffer to format the output into, if big enough (see BufferPool); handed back in `returned`. */
+  scratch?: Uint8Array;
 }
 
 /** One of the highest-scoring records of a chunk, with what a person needs to read it. */
@@ -65,6 +67,8 @@ export interface ScoredChunk extends ChunkCounts {
   anomalies: number;
   /** Strongest first, at most settings.topN. */
   candidates: Candidate[];
+  /** Buffers the task brought that can be reused: the chunk's own, and the scratch unless `out` is on it. */
+  returned: ArrayBuffer[];
 }
 
 /**
@@ -137,9 +141,11 @@ export class ChunkScorer {
       if (format !== 'none') {
         const selected = settings.alertsOnly ? selectRows(batch, scores, flags) : { batch, scores, flags };
         const reasons = settings.reasons ? this.reasons(batch, x, flags, settings.alertsOnly) : null;
+        // The scratch buffer serves the first batch; a chunk rarely holds more than one.
+        const into = pieces.length === 0 ? task.scratch : undefined;
         const bytes = format === 'zeek'
-          ? formatZeekRecords(selected.batch, selected.scores, selected.flags, undefined, reasons)
-          : formatJsonRecordsBytes(selected.batch, selected.scores, selected.flags, batch.header, undefined, reasons);
+          ? formatZeekRecords(selected.batch, selected.scores, selected.flags, into, reasons)
+          : formatJsonRecordsBytes(selected.batch, selected.scores, selected.flags, batch.header, into, reasons);
         pieces.push(bytes);
         outBytes += bytes.length;
       }
@@ -154,12 +160,14 @@ export class ChunkScorer {
         at += p.length;
       }
     }
-    // The writers give views on buffers of their own (never pooled), so transferring out.buffer
-    // to the main thread detaches nothing else; the view keeps its offset and length.
+    // The writers give views on the scratch buffer or on buffers of their own (never Node's
+    // shared slab), so transferring out.buffer detaches nothing else; the view keeps its offset.
+    const returned = [task.bytes.buffer as ArrayBuffer];
+    if (task.scratch !== undefined && task.scratch.buffer !== out.buffer) returned.push(task.scratch.buffer as ArrayBuffer);
     return {
       bytes: task.bytes.length, linesRead: parsed.linesRead, records, headerLines: parsed.headerLines,
       rejected: parsed.rejected, rejectedByReason: parsed.rejectedByReason, rejections: parsed.rejections,
-      out, segments, anomalies, candidates: top.finish(task.file, (row) => this.reason(row)),
+      out, segments, anomalies, candidates: top.finish(task.file, (row) => this.reason(row)), returned,
     };
   }
 

@@ -11,7 +11,8 @@ import { Piscina } from 'piscina';
 import type { EngineName } from '../engine.js';
 import { OptionError, show } from '../errors.js';
 import { OutputFormatError, zeekHeaderWithScore } from '../output/zeek-writer.js';
-import { readChunks } from '../zeek/chunks.js';
+import { BufferPool } from '../buffer-pool.js';
+import { chunkBufferBytes, readChunks } from '../zeek/chunks.js';
 import { NotConnLogError } from '../zeek/features.js';
 import { ZeekParseError } from '../zeek/errors.js';
 import type { Source } from '../zeek/input.js';
@@ -123,6 +124,9 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   // Two chunks per thread keep every worker busy while the main thread writes; the cap keeps
   // memory bounded however many threads are asked for.
   const maxInFlight = Math.min(MAX_IN_FLIGHT, Math.max(4, 2 * threads));
+  // Chunks and output buffers go round: the reader fills a buffer, a worker formats into another,
+  // and both come back once the output is written. Each task in flight holds two.
+  const buffers = new BufferPool(chunkBufferBytes(chunkBytes, maxLineBytes), 2 * maxInFlight + 2);
 
   const writeResult = async (answer: ScoredChunk | ChunkFailure, stats: ReadStats): Promise<void> => {
     // Workers number each chunk's lines from 1 (counting them here, line by line, cost the main
@@ -149,6 +153,8 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       if (segment.end > from) await sink.write(result.out.subarray(from, segment.end));
       from = segment.end;
     }
+    for (const b of result.returned) buffers.give(b);
+    if (sink.releasesWritten) buffers.give(result.out.buffer);
     progress.update(bytesDone, records);
   };
 
@@ -156,11 +162,14 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     for (const source of sources) {
       const stats = emptyStats(typeof source === 'string' ? (source === '-' ? 'stdin' : source) : 'stream');
       files.push(stats);
-      for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes, countLines: false })) {
+      for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes, countLines: false, pool: buffers })) {
         stats.file = chunk.file;
-        const task: ChunkTask = { bytes: chunk.bytes, firstLine: 1, header: chunk.header, file: chunk.file };
+        const scratch = output === 'none' ? undefined : buffers.take();
+        const task: ChunkTask = { bytes: chunk.bytes, firstLine: 1, header: chunk.header, file: chunk.file, scratch };
+        const transferList = [chunk.bytes.buffer as ArrayBuffer];
+        if (scratch !== undefined) transferList.push(scratch.buffer as ArrayBuffer);
         const result = pool
-          ? (pool.run(task, { transferList: [chunk.bytes.buffer as ArrayBuffer] }) as Promise<ScoredChunk | ChunkFailure>)
+          ? (pool.run(task, { transferList }) as Promise<ScoredChunk | ChunkFailure>)
           : Promise.resolve().then(() => scoreOrFailure(inline, task));
         // Keep rejections of a failed task from surfacing before we await it in order.
         result.catch(() => undefined);
@@ -210,17 +219,22 @@ function sumSizes(paths: string[]): number | null {
 
 interface Sink {
   write(bytes: Uint8Array | string): Promise<void>;
+  /** Written bytes are no longer referenced once write() resolves, so their buffer can be reused. */
+  releasesWritten: boolean;
   commit(): Promise<void>;
   discard(): void;
 }
 
 function openSink(out: string | NodeJS.WritableStream | null): Sink {
-  if (out === null) return { write: async () => {}, commit: async () => {}, discard: () => {} };
+  if (out === null) return { write: async () => {}, releasesWritten: true, commit: async () => {}, discard: () => {} };
   if (typeof out === 'string') {
     const file = new AtomicFile(out);
-    return { write: async (b) => file.write(b), commit: async () => file.commit(), discard: () => file.discard() };
+    // AtomicFile writes synchronously: the bytes are in the kernel when write() returns.
+    return { write: async (b) => file.write(b), releasesWritten: true, commit: async () => file.commit(), discard: () => file.discard() };
   }
   return {
+    // A stream may queue the buffer itself until it is flushed.
+    releasesWritten: false,
     write: (b) => new Promise<void>((resolve, reject) => {
       // Respect backpressure: wait for 'drain' when the stream's buffer is full.
       const ok = out.write(b, (err) => (err ? reject(err) : undefined));

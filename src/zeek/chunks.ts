@@ -9,6 +9,8 @@
 
 import { Buffer } from 'node:buffer';
 import { bytesToString } from './escape.js';
+import { BufferPool } from '../buffer-pool.js';
+import { filePieces, openPlainFile } from './file-pieces.js';
 import { applyDirective, jsonHeader } from './header.js';
 import { inputBytes, describeReadError, sourceName, type Source } from './input.js';
 import type { LogFormat, ZeekHeader } from './types.js';
@@ -44,6 +46,23 @@ export interface ChunkOptions {
    * workers; such chunks have firstLine 0 and the caller numbers lines from the parse results.
    */
   countLines?: boolean;
+  /**
+   * Where chunk buffers come from. A caller that gives each chunk's buffer back once done with it
+   * (the worker pool does) saves the kernel faulting in fresh pages for every chunk. Best sized
+   * with chunkBufferBytes. Default: a pool nobody gives back to.
+   */
+  pool?: BufferPool;
+}
+
+/** A plain file is read this much at a time at least, whatever the chunk size (tests use tiny ones). */
+const MIN_READ_BYTES = 1 << 16;
+
+/**
+ * Capacity of a chunk buffer: a read, plus an unfinished line carried over of up to maxLineBytes.
+ * Smaller buffers work, but lines that outgrow them take the copying path.
+ */
+export function chunkBufferBytes(chunkBytes: number, maxLineBytes: number): number {
+  return Math.max(chunkBytes, MIN_READ_BYTES) + maxLineBytes + 1;
 }
 
 function positiveInt(name: string, v: unknown, dflt: number): number {
@@ -67,15 +86,23 @@ export function readChunks(source: Source, options: ChunkOptions = {}): AsyncGen
   const file = options.file ?? sourceName(source);
   const chunkBytes = positiveInt('chunkBytes', options.chunkBytes, DEFAULT_CHUNK_BYTES);
   const maxLineBytes = positiveInt('maxLineBytes', options.maxLineBytes, DEFAULT_MAX_LINE_BYTES);
-  return generate(source, file, chunkBytes, maxLineBytes, options.countLines ?? true);
+  const pool = options.pool ?? new BufferPool(chunkBufferBytes(chunkBytes, maxLineBytes), 0);
+  return generate(source, file, chunkBytes, maxLineBytes, options.countLines ?? true, pool);
 }
 
-async function* generate(source: Source, file: string, chunkBytes: number, maxLineBytes: number, countLines: boolean): AsyncGenerator<Chunk> {
-  const cutter = new LineCutter(file, chunkBytes, maxLineBytes, countLines);
+async function* generate(source: Source, file: string, chunkBytes: number, maxLineBytes: number, countLines: boolean, pool: BufferPool): AsyncGenerator<Chunk> {
+  const cutter = new LineCutter(file, chunkBytes, maxLineBytes, countLines, (n) => pool.take(n));
   let failure: unknown = null;
   try {
-    for await (const b of inputBytes(source, file)) {
-      for (const c of cutter.push(b)) yield c;
+    const plain = typeof source === 'string' && source !== '-' ? await openPlainFile(source) : null;
+    if (plain !== null) {
+      for await (const piece of filePieces(plain, file, pool, Math.max(chunkBytes, MIN_READ_BYTES))) {
+        for (const c of cutter.pushOwned(piece)) yield c;
+      }
+    } else {
+      for await (const b of inputBytes(source, file)) {
+        for (const c of cutter.push(b)) yield c;
+      }
     }
   } catch (err) {
     failure = err;
@@ -105,7 +132,32 @@ export class LineCutter {
     readonly maxLineBytes: number,
     /** false: chunks get firstLine 0 and the lines are not visited one by one (see ChunkOptions). */
     readonly countLines = true,
+    /** Storage for a chunk of n bytes; it must own its ArrayBuffer (never Node's shared slab). */
+    private readonly alloc: (n: number) => Uint8Array = (n) => Buffer.allocUnsafeSlow(n),
   ) {}
+
+  /**
+   * push() for a piece the caller gives away, whose buffer nobody else uses: when it holds whole
+   * lines, is not much over chunkBytes, and nothing is pending, it becomes a chunk as it is, with
+   * no copy (see file-pieces.ts).
+   */
+  pushOwned(piece: Uint8Array): Chunk[] {
+    const whole = piece.length > 0 && piece[piece.length - 1] === 0x0a;
+    if (!whole || this.partsLen > 0 || this.skipping || piece.length >= 2 * this.chunkBytes) {
+      const out = this.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+      // Pending lines that end with this piece go out now, so the next piece can take the fast path.
+      if (whole && this.partsLen > 0 && this.tailLen === 0) out.push(this.cutAll());
+      return out;
+    }
+    this.inputLen += piece.length;
+    let b = piece;
+    if (!this.started) {
+      this.started = true;
+      if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+    }
+    if (b.length === 0) return [];
+    return [this.chunk(b)];
+  }
 
   push(input: Buffer): Chunk[] {
     this.inputLen += input.length;
@@ -163,7 +215,7 @@ export class LineCutter {
     // Not zero-filled: every byte is written below (cutLongLine writes the extra one), and the
     // zeroing pass was a third of the main thread's copying time. "Slow" means never pooled, so
     // the chunk owns its ArrayBuffer and can be transferred to a worker.
-    const out = Buffer.allocUnsafeSlow(n + extra);
+    const out = this.alloc(n + extra).subarray(0, n + extra);
     let w = 0;
     let i = 0;
     while (w < n) {

@@ -1,0 +1,41 @@
+// Reusable byte buffers for the scoring pipeline. A fresh megabyte from the allocator is a fresh
+// mapping: the kernel faults in and zeroes every page on first touch. Filling 1 GiB of fresh 1 MiB
+// buffers took 763 ms here against 23 ms for the same copies into 8 reused ones (measured on this
+// 2-core machine), so chunks and outputs go round between the main thread and the workers instead.
+
+export class BufferPool {
+  private readonly free: ArrayBuffer[] = [];
+
+  /**
+   * @param capacity size of the buffers handed out (bytes)
+   * @param maxKept  most idle buffers kept; more are left to the garbage collector, so the pool
+   *                 never holds more than maxKept × capacity
+   */
+  constructor(readonly capacity: number, readonly maxKept: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`BufferPool: capacity must be a positive integer, got ${capacity}`);
+  }
+
+  /**
+   * A buffer of at least `min` bytes (default: capacity): a kept one, its contents left over from
+   * earlier use, or a fresh one of `min` bytes.
+   */
+  take(min = this.capacity): Uint8Array {
+    if (min <= this.capacity) {
+      const kept = this.free.pop();
+      if (kept !== undefined) return new Uint8Array(kept);
+    }
+    // Never from Node's shared slab: the buffer must own its ArrayBuffer to be transferred.
+    return new Uint8Array(new ArrayBuffer(min));
+  }
+
+  /** Returns a buffer for reuse. Detached (transferred), undersized and surplus buffers are dropped. */
+  give(buffer: ArrayBufferLike): void {
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < this.capacity) return;
+    if (this.free.length < this.maxKept) this.free.push(buffer);
+  }
+
+  /** Idle buffers held (for tests). */
+  get idle(): number {
+    return this.free.length;
+  }
+}
