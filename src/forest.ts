@@ -113,14 +113,15 @@ export class IsolationForest {
 
   /**
    * Scores rows that are already f32, row-major and validated as finite (the worker pool's path;
-   * skips the checks of score()).
+   * skips the checks of score()). Pass `out` (at least nRows long) to reuse its storage: the
+   * result is then a view on it.
    */
-  scoreDense(x: Float32Array, nRows: number): Float64Array {
-    return scoresFromPathSums(this.pathSumsDense(x, nRows), this.model.trees, this.model.sampleSize);
+  scoreDense(x: Float32Array, nRows: number, out?: Float64Array): Float64Array {
+    return scoresFromPathSums(this.pathSumsDense(x, nRows, out), this.model.trees, this.model.sampleSize);
   }
 
-  private pathSumsDense(x: Float32Array, nRows: number): Float64Array {
-    const sums = new Float64Array(nRows);
+  private pathSumsDense(x: Float32Array, nRows: number, out?: Float64Array): Float64Array {
+    const sums = out !== undefined && out.length >= nRows ? out.subarray(0, nRows).fill(0) : new Float64Array(nRows);
     const m = this.model;
     this.engine.addPathLengths(m.forest, m.trees, m.height, x, nRows, m.nCols, sums);
     return sums;

@@ -9,6 +9,7 @@ import { formatJsonRecordsBytes } from '../output/json-writer.js';
 import { OutputFormatError, formatZeekRecords } from '../output/zeek-writer.js';
 import { ZeekParseError } from '../zeek/errors.js';
 import { NotConnLogError, assertConnLog, connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
+import { ColumnArrays, MAX_BATCH_RECORDS } from '../zeek/batch.js';
 import { parseChunk } from '../zeek/parse.js';
 import type { ColumnRequest, RecordBatch, Rejection, ZeekHeader } from '../zeek/types.js';
 import type { ChunkCounts } from './stats.js';
@@ -103,6 +104,9 @@ export class ChunkScorer {
   private readonly columns: ColumnRequest[];
   private readonly threshold: number;
   private features = new Float32Array(0);
+  // Storage reused from chunk to chunk: fresh arrays cost page faults (see ColumnArrays).
+  private readonly arrays = new ColumnArrays();
+  private readonly scores = new Float64Array(MAX_BATCH_RECORDS);
 
   constructor(private readonly settings: ScoreSettings) {
     this.forest = IsolationForest.fromBytesSync(settings.model, { engine: settings.engine });
@@ -114,7 +118,7 @@ export class ChunkScorer {
   score(task: ChunkTask): ScoredChunk {
     const { settings } = this;
     const parsed = parseChunk(task.bytes, task.firstLine, task.header, {
-      file: task.file, columns: this.columns, strict: settings.strict, maxLineBytes: settings.maxLineBytes,
+      file: task.file, columns: this.columns, strict: settings.strict, maxLineBytes: settings.maxLineBytes, arrays: this.arrays,
     });
     const pieces: Uint8Array[] = [];
     const segments: { header: ZeekHeader; end: number }[] = [];
@@ -128,7 +132,7 @@ export class ChunkScorer {
       const width = this.spec.features.length;
       if (this.features.length < batch.length * width) this.features = new Float32Array(batch.length * width * 2);
       const x = featurize(batch, this.spec, this.features);
-      const scores = this.forest.scoreDense(x, batch.length);
+      const scores = this.forest.scoreDense(x, batch.length, this.scores);
       const flags = new Uint8Array(batch.length);
       for (let i = 0; i < batch.length; i++) {
         if (scores[i] > this.threshold) {
@@ -151,6 +155,8 @@ export class ChunkScorer {
       }
       segments.push({ header: batch.header, end: outBytes });
     }
+    // Nothing made above refers to the batches' typed columns any more (candidates copied their rows).
+    this.arrays.recycle(parsed.batches);
     // Most chunks hold one batch: its bytes are the output as they are, with no second copy.
     const out = pieces.length === 1 ? pieces[0] : new Uint8Array(outBytes);
     if (pieces.length !== 1) {

@@ -11,6 +11,43 @@ import type { ColumnRequest, RecordBatch, ZeekHeader } from './types.js';
  */
 export const MAX_BATCH_RECORDS = 8192;
 
+/**
+ * Typed column arrays of MAX_BATCH_RECORDS slots, recycled between the batches of one thread.
+ * Fresh typed arrays are zeroed by the allocator and, as the heap is trimmed and grown again
+ * between chunks, faulted in page by page by the kernel: the worker pool spent most of its page
+ * faults there. A caller done with a batch's numbers hands them back with recycle().
+ */
+export class ColumnArrays {
+  private readonly f64: ArrayBuffer[] = [];
+  private readonly u32: ArrayBuffer[] = [];
+
+  float64(): Float64Array {
+    return new Float64Array(this.f64.pop() ?? new ArrayBuffer(MAX_BATCH_RECORDS * 8));
+  }
+
+  uint32(): Uint32Array {
+    return new Uint32Array(this.u32.pop() ?? new ArrayBuffer(MAX_BATCH_RECORDS * 4));
+  }
+
+  /**
+   * Takes back the typed arrays of batches parsed with this store. The batches must not be used
+   * afterwards: their numbers, lines, starts and ends will be overwritten by later parses.
+   */
+  recycle(batches: readonly RecordBatch[]): void {
+    for (const b of batches) {
+      this.keep(this.f64, b.lines.buffer, 8);
+      this.keep(this.u32, b.starts.buffer, 4);
+      this.keep(this.u32, b.ends.buffer, 4);
+      for (const a of b.numbers.values()) this.keep(this.f64, a.buffer, 8);
+    }
+  }
+
+  private keep(list: ArrayBuffer[], buffer: ArrayBufferLike, bytesPer: number): void {
+    // Only whole arrays of this store's size; a batch may hold others (a column sliced by a caller).
+    if (buffer instanceof ArrayBuffer && buffer.byteLength === MAX_BATCH_RECORDS * bytesPer && !list.includes(buffer)) list.push(buffer);
+  }
+}
+
 export class BatchBuilder {
   length = 0;
   private capacity: number;
@@ -28,12 +65,22 @@ export class BatchBuilder {
     readonly numNames: readonly string[],
     readonly strNames: readonly string[],
     capacity: number,
+    /** Where typed columns come from; finish() then gives views on them instead of copies. */
+    private readonly arrays: ColumnArrays | null = null,
   ) {
-    this.capacity = Math.min(MAX_BATCH_RECORDS, Math.max(16, capacity | 0));
-    this.lines = new Float64Array(this.capacity);
-    this.starts = new Uint32Array(this.capacity);
-    this.ends = new Uint32Array(this.capacity);
-    this.num = numNames.map(() => new Float64Array(this.capacity));
+    if (arrays !== null) {
+      this.capacity = MAX_BATCH_RECORDS;
+      this.lines = arrays.float64();
+      this.starts = arrays.uint32();
+      this.ends = arrays.uint32();
+      this.num = numNames.map(() => arrays.float64());
+    } else {
+      this.capacity = Math.min(MAX_BATCH_RECORDS, Math.max(16, capacity | 0));
+      this.lines = new Float64Array(this.capacity);
+      this.starts = new Uint32Array(this.capacity);
+      this.ends = new Uint32Array(this.capacity);
+      this.num = numNames.map(() => new Float64Array(this.capacity));
+    }
     this.str = strNames.map(() => new Array<string | null>(this.capacity));
   }
 
@@ -65,7 +112,7 @@ export class BatchBuilder {
   finish(header: ZeekHeader = this.header): RecordBatch {
     const n = this.length;
     const fit = <T extends Float64Array | Uint32Array>(a: T): T =>
-      (a.length === n ? a : a.slice(0, n)) as T;
+      (a.length === n ? a : this.arrays !== null ? a.subarray(0, n) : a.slice(0, n)) as T;
     const numbers = new Map<string, Float64Array>();
     this.numNames.forEach((name, j) => numbers.set(name, fit(this.num[j])));
     const strings = new Map<string, (string | null)[]>();

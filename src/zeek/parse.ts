@@ -2,7 +2,7 @@
 // (readZeekLog) or inside pool workers; it holds no state between calls beyond caches.
 
 import { Buffer } from 'node:buffer';
-import { BatchBuilder, splitColumns } from './batch.js';
+import { BatchBuilder, splitColumns, type ColumnArrays } from './batch.js';
 import { ChunkContext } from './context.js';
 import { bytesToString } from './escape.js';
 import { applyDirective, jsonHeader } from './header.js';
@@ -23,6 +23,8 @@ export interface ParseOptions {
   maxLineBytes: number;
   /** How many rejections to keep with their reasons (all are counted). Default 10. */
   maxRejectionsKept?: number;
+  /** Recycled storage for the batches' typed columns (see ColumnArrays); default fresh arrays. */
+  arrays?: ColumnArrays;
 }
 
 export interface ChunkResult {
@@ -118,7 +120,7 @@ export function parseChunk(
     const first = buf[pos];
     if (first !== 0x23 && header !== null && header.format === 'tsv' && header.fields.length > 0) {
       if (out !== null && out.full) flush();
-      if (out === null) out = new BatchBuilder(header, bytes, numNames, strNames, capacity);
+      if (out === null) out = new BatchBuilder(header, bytes, numNames, strNames, capacity, options.arrays ?? null);
       pos = parseTsvRun(ctx, tsvPlan(header, numNames, strNames), out, pos, end);
       continue;
     }
@@ -158,7 +160,7 @@ export function parseChunk(
       if (json !== null && parsed.path !== null && json.path !== null && parsed.path !== json.path) flush();
       if (out !== null && out.full) flush();
       if (out === null || json === null) {
-        out = new BatchBuilder(header, bytes, numNames, strNames, capacity);
+        out = new BatchBuilder(header, bytes, numNames, strNames, capacity, options.arrays ?? null);
         json = new JsonBatchState();
       }
       if (json.path === null && parsed.path !== null) json.path = parsed.path;
