@@ -1,6 +1,7 @@
 // The IsolationForest facade: validate options at the edge, pick an engine, and keep the
 // scikit-learn ladder (predict → score → pathLengths), each one line on the one below.
 
+import { DistinctRows } from './distinct-rows.js';
 import { createEngine, type Engine, type EngineName } from './engine.js';
 import { OptionError, InputError, show } from './errors.js';
 import { heightLimit } from './layout.js';
@@ -40,6 +41,10 @@ export const AUTO_THRESHOLD = 0.5;
  * `IsolationForest.fromBytes`; after that every call is synchronous.
  */
 export class IsolationForest {
+  /** Copies of a row within a batch are scored once (see distinct-rows.ts). */
+  private readonly distinct = new DistinctRows();
+  private distinctSums = new Float64Array(0);
+
   private constructor(private readonly model: ModelData, private readonly engine: Engine) {}
 
   /** Fits a forest to rows (number[][] or { data, nCols }; values must be finite). */
@@ -123,7 +128,16 @@ export class IsolationForest {
   private pathSumsDense(x: Float32Array, nRows: number, out?: Float64Array): Float64Array {
     const sums = out !== undefined && out.length >= nRows ? out.subarray(0, nRows).fill(0) : new Float64Array(nRows);
     const m = this.model;
-    this.engine.addPathLengths(m.forest, m.trees, m.height, x, nRows, m.nCols, sums);
+    const distinct = this.distinct.collapse(x, nRows, m.nCols);
+    if (distinct < 0) {
+      this.engine.addPathLengths(m.forest, m.trees, m.height, x, nRows, m.nCols, sums);
+      return sums;
+    }
+    if (this.distinctSums.length < distinct) this.distinctSums = new Float64Array(nRows);
+    const part = this.distinctSums.subarray(0, distinct).fill(0);
+    this.engine.addPathLengths(m.forest, m.trees, m.height, this.distinct.rows.subarray(0, distinct * m.nCols), distinct, m.nCols, part);
+    const of = this.distinct.of;
+    for (let i = 0; i < nRows; i++) sums[i] = part[of[i]];
     return sums;
   }
 
