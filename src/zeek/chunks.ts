@@ -17,6 +17,7 @@ import type { LogFormat, ZeekHeader } from './types.js';
 
 export const DEFAULT_CHUNK_BYTES = 4 << 20;
 const NL_HASH = Buffer.from('\n#');
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 
 export interface Chunk {
@@ -120,6 +121,8 @@ export class LineCutter {
   /** Discarding the rest of an over-long line until its line end. */
   private skipping = false;
   private started = false;
+  /** The first bytes, while they could still be the start of a byte order mark. */
+  private head: Buffer | null = null;
   private inputLen = 0;
   private emittedTo = 0;
   private line = 1;
@@ -143,7 +146,9 @@ export class LineCutter {
    */
   pushOwned(piece: Uint8Array): Chunk[] {
     const whole = piece.length > 0 && piece[piece.length - 1] === 0x0a;
-    if (!whole || this.partsLen > 0 || this.skipping || piece.length >= 2 * this.chunkBytes) {
+    // A first piece too short to tell a byte order mark from data takes push(), which holds it.
+    const tiny = !this.started && piece.length < BOM.length;
+    if (!whole || tiny || this.head !== null || this.partsLen > 0 || this.skipping || piece.length >= 2 * this.chunkBytes) {
       const out = this.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
       // Pending lines that end with this piece go out now, so the next piece can take the fast path.
       if (whole && this.partsLen > 0 && this.tailLen === 0) out.push(this.cutAll());
@@ -153,7 +158,7 @@ export class LineCutter {
     let b = piece;
     if (!this.started) {
       this.started = true;
-      if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+      if (b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2]) b = b.subarray(BOM.length);
     }
     if (b.length === 0) return [];
     return [this.chunk(b)];
@@ -162,9 +167,17 @@ export class LineCutter {
   push(input: Buffer): Chunk[] {
     this.inputLen += input.length;
     let b = input;
-    if (!this.started && b.length > 0) {
+    if (!this.started) {
+      if (b.length === 0) return [];
+      // A byte order mark may come split over the first pieces: hold them until it is told.
+      const head = this.head === null ? b : Buffer.concat([this.head, b]);
+      if (head.length < BOM.length && BOM.subarray(0, head.length).equals(head)) {
+        this.head = head;
+        return [];
+      }
+      this.head = null;
       this.started = true;
-      if (b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) b = b.subarray(3);
+      b = head.subarray(0, BOM.length).equals(BOM) ? head.subarray(BOM.length) : head;
     }
     if (this.skipping) {
       const nl = b.indexOf(0x0a);
@@ -204,6 +217,14 @@ export class LineCutter {
   }
 
   end(): Chunk[] {
+    if (this.head !== null) {
+      // The input ended inside what could have been a byte order mark: it was data after all.
+      const head = this.head;
+      this.head = null;
+      this.started = true;
+      this.parts.push(head);
+      this.partsLen += head.length;
+    }
     if (this.partsLen > 0) return [this.cutAll()];
     if (this.line === 1) return [this.chunk(new Uint8Array(0))]; // empty input: parseChunk reports it
     if (this.inputLen > this.emittedTo) return [this.chunk(new Uint8Array(0))]; // skipped bytes
@@ -350,8 +371,14 @@ export class LineCutter {
    */
   private startHeader(bytes: Uint8Array): ZeekHeader | null {
     if (this.header !== null || this.format !== null) return this.header;
+    // Skip blank lines as chunk() and parseChunk see them: "\n", "\r\n", or a last lone "\r".
+    // ("\r\r" is a line with content: skipping it made the log JSON in some chunkings only.)
     let p = 0;
-    while (p < bytes.length && (bytes[p] === 0x0a || bytes[p] === 0x0d)) p++;
+    for (;;) {
+      if (bytes[p] === 0x0a) p++;
+      else if (bytes[p] === 0x0d && (p + 1 === bytes.length || bytes[p + 1] === 0x0a)) p += 2;
+      else break;
+    }
     if (p >= bytes.length || bytes[p] !== 0x7b) return null;
     let nl = bytes.indexOf(0x0a, p);
     if (nl < 0) nl = bytes.length;

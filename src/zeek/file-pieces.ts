@@ -4,7 +4,7 @@
 // copied, to the front of the next buffer. gzip files, pipes and stdin take the stream path
 // (input.ts), which copies.
 
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Buffer } from 'node:buffer';
 import type { BufferPool } from '../buffer-pool.js';
 import { describeReadError } from './input.js';
@@ -15,6 +15,13 @@ import { describeReadError } from './input.js';
  * them for the user.
  */
 export async function openPlainFile(path: string): Promise<FileHandle | null> {
+  // stat before open: opening a FIFO and closing it again would end its writer (SIGPIPE) or lose
+  // what it wrote before the stream path opens it a second time.
+  try {
+    if (!(await stat(path)).isFile()) return null;
+  } catch {
+    return null;
+  }
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -22,10 +29,6 @@ export async function openPlainFile(path: string): Promise<FileHandle | null> {
     return null;
   }
   try {
-    if (!(await fh.stat()).isFile()) {
-      await fh.close();
-      return null;
-    }
     const magic = Buffer.alloc(2);
     const { bytesRead } = await fh.read(magic, 0, 2, 0);
     if (bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
@@ -65,7 +68,10 @@ export async function* filePieces(fh: FileHandle, file: string, pool: BufferPool
       const nl = view.lastIndexOf(0x0a);
       if (nl < 0 && filled < buf.length) continue; // the line goes on: read more behind it
       const end = nl < 0 ? filled : nl + 1;
-      const next = pool.take();
+      // Room for the unfinished line and more: a recycled buffer read into may be larger than
+      // the pool's capacity, and so may what is left of it.
+      const carry = filled - end;
+      const next = carry < pool.capacity ? pool.take() : pool.take(carry + 1);
       // Copy the unfinished line before the piece is yielded: its buffer may be moved to a
       // worker (detached) as soon as the consumer has it.
       next.set(buf.subarray(end, filled), 0);
