@@ -73,7 +73,7 @@ fitOptions(commonOptions(program.command('run', { isDefault: true })
   .description('fit on the logs and score them in one go; print the top anomalies with reasons')
   .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
   .option('--top <n>', 'anomalies to show', parseInteger('--top', 1, 10_000), 20)
-  .option('--threads <n>', 'worker threads for scoring (0 = main thread)', parseInteger('--threads', 0, 256))))
+  .option('--threads <n>', 'worker threads for scoring (0 = main thread; at most 8 are used)', parseInteger('--threads', 0, 256))))
   .action(async (logs: string[], o: FitFlags & { top: number; threads?: number }) => {
     if (logs.includes('-')) throw new UsageError('the one-go mode reads its logs twice (fit, then score), so it cannot take stdin: use `fit` then `score`');
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
@@ -112,7 +112,7 @@ commonOptions(program.command('score')
   .requiredOption('-m, --model <file>', 'model file written by `fit`')
   .option('-o, --output <file>', 'output file (default: stdout); written whole or not at all')
   .addOption(new Option('--format <format>', 'zeek (TSV with Zeek headers), json (one object per line), or auto: the format of each input').choices(['auto', 'zeek', 'json']).default('auto'))
-  .option('--threads <n>', 'worker threads (0 = main thread); default: the cores available', parseInteger('--threads', 0, 256))
+  .option('--threads <n>', 'worker threads (0 = main thread; at most 8 are used); default: the cores available', parseInteger('--threads', 0, 256))
   .option('--top <n>', 'also print the top n anomalies to stderr', parseInteger('--top', 0, 10_000), 0)
   .option('--alerts-only', 'write only the records above the threshold')
   .option('--reasons', 'add an anomaly_reason field: the features that isolated each flagged record')
@@ -124,7 +124,7 @@ commonOptions(program.command('score')
       alertsOnly: o.alertsOnly, strict: o.strict, progress: o.output !== undefined, engine: o.engine, reasons: o.reasons,
     });
     if (o.top > 0) report(topTable(result.top));
-    const summary = { command: 'score', files: result.files, records: result.records, rejected: result.rejected, anomalies: result.anomalies, seconds: result.seconds };
+    const summary = { command: 'score', files: result.files, records: result.records, rejected: result.rejected, anomalies: result.anomalies, threads: result.threads, seconds: result.seconds };
     if (o.json) (o.output ? process.stdout : process.stderr).write(summaryJson(summary) + '\n');
     else report(`${describeStats(result.files, 'scored')}\n${result.records.toLocaleString('en-US')} records scored, ${result.anomalies.toLocaleString('en-US')} anomalies, ${result.seconds.toFixed(2)} s`);
   });
