@@ -44,6 +44,38 @@ for (const nRows of sizes) {
   results.push({ task: 'fit ts / wasm (same run)', rows: nRows, ratio: byName['fit ts'] / byName['fit wasm'] });
 }
 
+// Copies of a row within a batch are scored once (src/distinct-rows.ts). Batches of 8,192 rows
+// (the reader's batch) in which a share of the rows repeat earlier ones, as scans and beacons do
+// in real conn logs; 0 % shows what the search costs when it finds nothing.
+{
+  const nRows = quick ? 65_536 : 262_144;
+  const base = heavyTailedRows(nRows, N_COLS, 7);
+  const forest = IsolationForest.fitSync({ data: base, nCols: N_COLS }, { seed: 1 });
+  const bench = new Bench({ name: 'copies', time: quick ? 300 : 1500, iterations: 3, warmupIterations: 2 });
+  const BATCH = 8192;
+  for (const share of [0, 0.25, 0.5, 0.9]) {
+    const data = base.slice();
+    // In each batch, row r (beyond the first) is a copy of an earlier row of the batch with probability `share`.
+    let s = 12345;
+    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+    for (let r = 0; r < nRows; r++) {
+      const first = r - (r % BATCH);
+      if (r > first && next() < share) {
+        const from = first + Math.floor(next() * (r - first));
+        data.copyWithin(r * N_COLS, from * N_COLS, (from + 1) * N_COLS);
+      }
+    }
+    bench.add(`score wasm, ${share * 100} % copies per batch`, () => {
+      for (let r = 0; r < nRows; r += BATCH) forest.scoreDense(data.subarray(r * N_COLS, (r + BATCH) * N_COLS), Math.min(BATCH, nRows - r));
+    });
+  }
+  await bench.run();
+  for (const task of bench.tasks) {
+    const ms = medianMs(task);
+    results.push({ task: task.name, rows: nRows, msMedian: ms, nsPerRow: (ms * 1e6) / nRows });
+  }
+}
+
 // Quality beside speed (scikit-learn's bench_isolation_forest.py does the same).
 const csv = readFileSync(new URL('../test/fixtures/bench/shuttle_adbench.csv', import.meta.url), 'utf8').trim().split('\n').slice(1);
 const nCols = csv[0].split(',').length - 1;

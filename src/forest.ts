@@ -33,6 +33,9 @@ export interface LoadOptions {
   engine?: EngineName;
 }
 
+/** Rows searched for copies at a time (the reader's batch size, MAX_BATCH_RECORDS). */
+const DISTINCT_BLOCK_ROWS = 8192;
+
 /** The paper's rule of thumb: scores well above 0.5 are anomalies (Liu et al. 2008, §2). */
 export const AUTO_THRESHOLD = 0.5;
 
@@ -127,19 +130,31 @@ export class IsolationForest {
 
   private pathSumsDense(x: Float32Array, nRows: number, out?: Float64Array): Float64Array {
     const sums = out !== undefined && out.length >= nRows ? out.subarray(0, nRows).fill(0) : new Float64Array(nRows);
-    const m = this.model;
-    const distinct = this.distinct.collapse(x, nRows, m.nCols);
-    if (distinct < 0) {
-      this.engine.addPathLengths(m.forest, m.trees, m.height, x, nRows, m.nCols, sums);
-      return sums;
+    const nCols = this.model.nCols;
+    // Copies are looked for within blocks of the reader's batch size: memory for the search stays
+    // small (a 1M-row call once took 48 MB and 15 % longer), and the search adapts block by block.
+    for (let from = 0; from < nRows; from += DISTINCT_BLOCK_ROWS) {
+      const n = Math.min(DISTINCT_BLOCK_ROWS, nRows - from);
+      this.addPathSums(x.subarray(from * nCols, (from + n) * nCols), n, sums.subarray(from, from + n));
     }
-    if (this.distinctSums.length < distinct) this.distinctSums = new Float64Array(nRows);
+    return sums;
+  }
+
+  /** Adds the path lengths of n rows to sums, scoring each distinct row once. */
+  private addPathSums(x: Float32Array, n: number, sums: Float64Array): void {
+    const m = this.model;
+    const distinct = this.distinct.collapse(x, n, m.nCols);
+    if (distinct < 0) {
+      this.engine.addPathLengths(m.forest, m.trees, m.height, x, n, m.nCols, sums);
+      return;
+    }
+    if (this.distinctSums.length < distinct) this.distinctSums = new Float64Array(n);
     const part = this.distinctSums.subarray(0, distinct).fill(0);
     this.engine.addPathLengths(m.forest, m.trees, m.height, this.distinct.rows.subarray(0, distinct * m.nCols), distinct, m.nCols, part);
     const of = this.distinct.of;
-    for (let i = 0; i < nRows; i++) sums[i] = part[of[i]];
-    return sums;
+    for (let i = 0; i < n; i++) sums[i] += part[of[i]];
   }
+
 
   get trees(): number { return this.model.trees; }
   /** ψ, the rows each tree was grown on. */

@@ -53,8 +53,9 @@ describe('IsolationForest scores copies once, with the same scores', () => {
       const d = 6;
       const train = withCopies(2000, d, 2000, (r) => r);
       const forest = await IsolationForest.fit({ data: train, nCols: d }, { trees: 30, seed: 5, engine });
-      // 4000 rows, 90 % copies of 37 kinds, the rest distinct: the search runs and finds them.
-      const n = 4000;
+      // 10,000 rows (two blocks of the search), 90 % copies of 37 kinds, the rest distinct: the
+      // search runs and finds them.
+      const n = 10_000;
       const x = withCopies(n, d, 0, (r) => (r % 10 === 0 ? 10_000 + r : r % 37));
       const batch = forest.score({ data: x, nCols: d });
       const single = Array.from({ length: n }, (_, r) => forest.score({ data: x.subarray(r * d, r * d + d), nCols: d })[0]);
