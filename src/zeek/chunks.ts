@@ -16,7 +16,6 @@ import { inputBytes, describeReadError, sourceName, type Source } from './input.
 import type { LogFormat, ZeekHeader } from './types.js';
 
 export const DEFAULT_CHUNK_BYTES = 4 << 20;
-const NL_HASH = Buffer.from('\n#');
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
 
@@ -347,19 +346,14 @@ export class LineCutter {
       p = nl + 1;
     }
     const header = this.header;
-    let at = view[0] === 0x23 ? 0 : -1;
-    if (at < 0) {
-      const q = view.indexOf(NL_HASH);
-      at = q < 0 ? -1 : q + 1;
-    }
-    while (at >= 0 && at < n) {
+    let at = directiveAt(view, 0);
+    while (at >= 0) {
       let nl = view.indexOf(0x0a, at);
       if (nl < 0) nl = n;
       let e = nl;
       if (e > at && view[e - 1] === 0x0d) e--;
       this.header = applyDirective(this.header, bytesToString(view, at, e));
-      const q = view.indexOf(NL_HASH, nl);
-      at = q < 0 ? -1 : q + 1;
+      at = directiveAt(view, nl);
     }
     this.emittedTo = this.inputLen - this.partsLen;
     return { bytes, firstLine: 0, header, format: this.format ?? 'tsv', file: this.file, bytesRead: this.emittedTo };
@@ -387,4 +381,16 @@ export class LineCutter {
     if (nl < 0) nl = bytes.length;
     return nl - p > this.maxLineBytes ? null : jsonHeader();
   }
+}
+
+/**
+ * Start of the first line at or after `from` that begins with '#', or -1. Looks for the '#' itself,
+ * which is rare, and checks that a line end comes before it: searching for "\n#" stopped at every
+ * line end (memchr for the first byte), a tenth of the main thread's time.
+ */
+function directiveAt(view: Buffer, from: number): number {
+  for (let q = view.indexOf(0x23, from); q >= 0; q = view.indexOf(0x23, q + 1)) {
+    if (q === 0 || view[q - 1] === 0x0a) return q;
+  }
+  return -1;
 }
