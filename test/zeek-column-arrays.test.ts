@@ -74,3 +74,25 @@ describe('ColumnArrays', () => {
     expect(plainBuffers.has(other.float64().buffer)).toBe(false);
   });
 });
+
+describe('ColumnArrays against hostile chunks', () => {
+  it('lends its full-size arrays to one batch per chunk, however many batches the chunk has', () => {
+    // A header block before every record: 2,000 batches of one record in one chunk. Were each to
+    // take full-size recycled columns, this chunk alone would hold 2,000 × 6 × 64 KiB.
+    const fields = '#separator \\x09\n#fields\tts\tid.resp_p\torig_bytes\tduration\tlocal_orig\tproto\thistory\n#types\ttime\tport\tcount\tinterval\tbool\tenum\tstring\n';
+    const text = Array.from({ length: 2000 }, (_, i) => `${fields}${i}.5\t80\t${i}\t0.5\tT\ttcp\tShAdDaFf\n`).join('');
+    let lent = 0;
+    class Counting extends ColumnArrays {
+      override float64(): Float64Array {
+        lent++;
+        return super.float64();
+      }
+    }
+    const result = parseChunk(Buffer.from(text), 1, null, { ...OPTIONS, arrays: new Counting() });
+    expect(result.batches).toHaveLength(2000);
+    expect(result.batches.reduce((n, b) => n + b.length, 0)).toBe(2000);
+    // lines + 5 number columns, for the first batch only.
+    expect(lent).toBe(6);
+    expect(result.batches[1].numbers.get('orig_bytes')!.buffer.byteLength).toBeLessThan(MAX_BATCH_RECORDS * 8);
+  });
+});

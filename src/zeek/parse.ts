@@ -23,7 +23,7 @@ export interface ParseOptions {
   maxLineBytes: number;
   /** How many rejections to keep with their reasons (all are counted). Default 10. */
   maxRejectionsKept?: number;
-  /** Recycled storage for the batches' typed columns (see ColumnArrays); default fresh arrays. */
+  /** Recycled storage for the first batch's typed columns (see ColumnArrays); default fresh arrays. */
   arrays?: ColumnArrays;
 }
 
@@ -107,6 +107,15 @@ export function parseChunk(
   }
 
   const capacity = estimateRecords(buf);
+  // Recycled columns always have room for a full batch: only the first batch of a chunk takes
+  // them, so a chunk that changes header every other line (thousands of tiny batches) cannot make
+  // each batch hold megabytes. Most chunks are one batch.
+  let arrays = options.arrays ?? null;
+  const builder = (h: ZeekHeader): BatchBuilder => {
+    const b = new BatchBuilder(h, bytes, numNames, strNames, capacity, arrays);
+    arrays = null;
+    return b;
+  };
   let out: BatchBuilder | null = null;
   let json: JsonBatchState | null = null;
   const flush = (): void => {
@@ -120,7 +129,7 @@ export function parseChunk(
     const first = buf[pos];
     if (first !== 0x23 && header !== null && header.format === 'tsv' && header.fields.length > 0) {
       if (out !== null && out.full) flush();
-      if (out === null) out = new BatchBuilder(header, bytes, numNames, strNames, capacity, options.arrays ?? null);
+      if (out === null) out = builder(header);
       pos = parseTsvRun(ctx, tsvPlan(header, numNames, strNames), out, pos, end);
       continue;
     }
@@ -160,7 +169,7 @@ export function parseChunk(
       if (json !== null && parsed.path !== null && json.path !== null && parsed.path !== json.path) flush();
       if (out !== null && out.full) flush();
       if (out === null || json === null) {
-        out = new BatchBuilder(header, bytes, numNames, strNames, capacity, options.arrays ?? null);
+        out = builder(header);
         json = new JsonBatchState();
       }
       if (json.path === null && parsed.path !== null) json.path = parsed.path;
