@@ -10,9 +10,8 @@ export function topTable(candidates: readonly Candidate[]): string {
   const rows: TopRow[] = candidates.map((c) => {
     const f = recordFields(c.text, c.header);
     const num = (name: string) => (f.has(name) && f.get(name) !== '' ? Number(f.get(name)) : NaN);
-    const ts = f.get('ts');
     return {
-      ts: ts !== undefined && /^\d/.test(ts) && !ts.includes('-') ? Number(ts) : ts !== undefined ? Date.parse(ts) / 1000 : NaN,
+      ts: epochSeconds(f.get('ts')),
       origH: f.get('id.orig_h') ?? null,
       origP: num('id.orig_p'),
       respH: f.get('id.resp_h') ?? null,
@@ -26,4 +25,19 @@ export function topTable(candidates: readonly Candidate[]): string {
     };
   });
   return renderTopTable(rows, { width: process.stdout.isTTY ? process.stdout.columns : 140 });
+}
+
+/**
+ * Seconds since the epoch from a `ts` as Zeek writes it: epoch seconds ("1591367999.305988", the
+ * default), ISO 8601 (JSON::TS_ISO8601), or whole milliseconds (JSON::TS_MILLIS,
+ * "1591367999305": as seconds that would be the year 52,000, so a whole number of 10^11 or more
+ * is read as milliseconds). NaN when it is none of these.
+ */
+export function epochSeconds(ts: string | undefined): number {
+  if (ts === undefined || ts === '') return NaN;
+  if (/^\d+(\.\d*)?$/.test(ts)) {
+    const x = Number(ts);
+    return Number.isInteger(x) && x >= 1e11 ? x / 1000 : x;
+  }
+  return Date.parse(ts) / 1000;
 }
