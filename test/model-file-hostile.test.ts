@@ -13,6 +13,15 @@ const rows = dataset();
 const forest = IsolationForest.fitSync(rows, { trees: 8, sampleSize: 64, seed: 9, contamination: 0.1, featureSpec: { name: 'test', version: 1 } });
 const good = forest.toBytes();
 
+/** The rows cut or padded with zeros to `nCols` columns. */
+function widened(x: { data: Float64Array; nCols: number }, nCols: number): { data: Float64Array; nCols: number } {
+  if (nCols === x.nCols) return x;
+  const n = x.data.length / x.nCols;
+  const data = new Float64Array(n * nCols);
+  for (let r = 0; r < n; r++) for (let c = 0; c < Math.min(nCols, x.nCols); c++) data[r * nCols + c] = x.data[r * x.nCols + c];
+  return { data, nCols };
+}
+
 /** Re-seals a modified file with a correct checksum, as an attacker would. */
 function reseal(bytes: Uint8Array): Uint8Array {
   const copy = bytes.slice();
@@ -91,6 +100,18 @@ describe('model files are untrusted input', () => {
     );
   });
 
+  // Found by the property below with a random seed: a resealed file whose column count was raised
+  // from 4 to 5 is still a valid model (no tree uses column 5); it scores 5-column rows and refuses
+  // 4-column ones with an InputError, as any model refuses rows of the wrong width.
+  it('a resealed file with a larger column count is a valid model of that width', () => {
+    const bytes = good.slice();
+    bytes[28] = 5;
+    const loaded = IsolationForest.fromBytesSync(reseal(bytes));
+    expect(loaded.nCols).toBe(5);
+    expect(loaded.score(widened(rows, 5)).every((s) => s > 0 && s <= 1)).toBe(true);
+    expect(() => loaded.score(rows)).toThrow('rows have 4 columns but the model was fitted on 5');
+  });
+
   it('gives a ModelFormatError for valid files with random bytes changed, resealed or not', () => {
     fc.assert(
       fc.property(
@@ -102,9 +123,10 @@ describe('model files are untrusted input', () => {
           const candidate = resealed ? reseal(bytes) : bytes;
           const error = loadError(candidate);
           if (error === null) {
-            // Some edits keep the file valid (a threshold nudged, a byte set to itself): it must then score.
+            // Some edits keep the file valid (a threshold nudged, a byte set to itself, the column
+            // count raised past every feature the trees use): it must then score rows of its width.
             const loaded = IsolationForest.fromBytesSync(candidate);
-            const scores = loaded.score(rows);
+            const scores = loaded.score(widened(rows, loaded.nCols));
             expect(scores.every((s) => s > 0 && s <= 1)).toBe(true);
           } else {
             expect(error).toBeInstanceOf(ModelFormatError);

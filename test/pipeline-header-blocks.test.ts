@@ -49,6 +49,35 @@ describe('several header blocks', () => {
     const inputRecords = FILES.flatMap((f) => splitZeek(readFileSync(f, 'latin1')).records.map((r) => r.text));
     expect(out.records.map((r) => r.text.split('\t').slice(0, -2).join('\t'))).toEqual(inputRecords);
     expect(directiveCells(out.directives, '#types').slice(-2)).toEqual(['double', 'bool']);
+    // Each block ends with its input's own #close line, right after its last record.
+    const closes = FILES.map((f) => readFileSync(f, 'latin1').trimEnd().split('\n').at(-1));
+    expect(closes.every((c) => c?.startsWith('#close'))).toBe(true);
+    const lines = expected.toString('latin1').trimEnd().split('\n');
+    const closeAt = lines.flatMap((l, i) => (l.startsWith('#close') ? [i] : []));
+    expect(closeAt.map((i) => lines[i])).toEqual(closes);
+    expect(closeAt.at(-1)).toBe(lines.length - 1);
+    for (const i of closeAt.slice(0, -1)) expect(lines[i + 1]).toMatch(/^#separator /);
+  });
+
+  it('a block identical to the one before it still gets its header after the #close', async () => {
+    const twice = join(dir, 'twice.log');
+    const log = readFileSync(FILES[0]);
+    writeFileSync(twice, Buffer.concat([log, log]));
+    const once = join(dir, 'once.scored.log');
+    await scoreLogs([FILES[0]], { model, out: once, threads: 0 });
+    for (const [threads, chunkBytes] of [[0, 1], [2, 100], [2, 4 << 20]]) {
+      const out = join(dir, `twice-${threads}-${chunkBytes}.scored.log`);
+      await scoreLogs([twice], { model, out, threads, chunkBytes });
+      expect(readFileSync(out, 'latin1')).toBe(readFileSync(once, 'latin1').repeat(2));
+    }
+  });
+
+  it('JSON output carries no #close line', async () => {
+    const out = join(dir, 'joined.json');
+    await scoreLogs([joined], { model, out, threads: 2, format: 'json', chunkBytes: 100 });
+    const text = readFileSync(out, 'latin1');
+    expect(text).not.toContain('#close');
+    expect(text.trimEnd().split('\n').every((l) => l.startsWith('{'))).toBe(true);
   });
 
   for (const chunkBytes of [1, 100, 4096, 4 << 20]) {

@@ -60,11 +60,20 @@ export interface Candidate {
   reason: string;
 }
 
+export interface Segment {
+  header: ZeekHeader;
+  end: number;
+  close?: string;
+}
+
 export interface ScoredChunk extends ChunkCounts {
   /** Formatted output of all segments, back to back. */
   out: Uint8Array;
-  /** Each segment: the header its records are under, and where its bytes end in `out`. */
-  segments: { header: ZeekHeader; end: number }[];
+  /**
+   * Each segment: the header its records are under, where its bytes end in `out`, and the input's
+   * `#close` line when one followed those records.
+   */
+  segments: Segment[];
   anomalies: number;
   /** Strongest first, at most settings.topN. */
   candidates: Candidate[];
@@ -121,7 +130,11 @@ export class ChunkScorer {
       file: task.file, columns: this.columns, strict: settings.strict, maxLineBytes: settings.maxLineBytes, arrays: this.arrays,
     });
     const pieces: Uint8Array[] = [];
-    const segments: { header: ZeekHeader; end: number }[] = [];
+    const segments: Segment[] = [];
+    // A #close before the chunk's first record ends the block the previous chunk was writing.
+    const closeFirst = closeAfter(parsed.closes, 0);
+    if (closeFirst !== undefined && task.header !== null) segments.push({ header: task.header, end: 0, close: closeFirst });
+    let batchesDone = 0;
     let outBytes = 0;
     let anomalies = 0;
     let records = 0;
@@ -153,7 +166,7 @@ export class ChunkScorer {
         pieces.push(bytes);
         outBytes += bytes.length;
       }
-      segments.push({ header: batch.header, end: outBytes });
+      segments.push({ header: batch.header, end: outBytes, close: closeAfter(parsed.closes, ++batchesDone) });
     }
     // Nothing made above refers to the batches' typed columns any more (candidates copied their rows).
     this.arrays.recycle(parsed.batches);
@@ -202,6 +215,11 @@ export class ChunkScorer {
       .slice(0, 2)
       .join(', ');
   }
+}
+
+/** The #close line that follows the first n batches of a chunk, if any. */
+function closeAfter(closes: readonly { afterBatches: number; line: string }[], n: number): string | undefined {
+  return closes.find((c) => c.afterBatches === n)?.line;
 }
 
 /** A batch holding only the flagged rows (for --alerts-only). */

@@ -154,7 +154,8 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     mergeTop(top, result.candidates, topN);
     let from = 0;
     for (const segment of result.segments) {
-      if (formatFor(output, segment.header) === 'zeek') {
+      const zeek = formatFor(output, segment.header) === 'zeek';
+      if (zeek) {
         const key = segment.header.directives.join('\n');
         if (key !== lastHeader) {
           await sink.write(zeekHeaderWithScore(segment.header, true, settings.reasons));
@@ -163,6 +164,13 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       }
       if (segment.end > from) await sink.write(result.out.subarray(from, segment.end));
       from = segment.end;
+      if (zeek && segment.close !== undefined) {
+        // The input's own #close line, as the header's directives are: never the clock, so the
+        // same input gives the same bytes.
+        await sink.write(`${segment.close}\n`);
+        // A block that follows starts with its header again, even an identical one.
+        lastHeader = null;
+      }
     }
     for (const b of result.returned) buffers.give(b);
     if (sink.releasesWritten) buffers.give(result.out.buffer);

@@ -42,6 +42,11 @@ export interface ChunkResult {
   headerLines: number;
   /** The header in force at the end of the chunk: pass it with the next chunk. */
   header: ZeekHeader | null;
+  /**
+   * The `#close` lines of the chunk, each after the records of the first `afterBatches` batches
+   * (a close ends a batch), so a writer can end its blocks as the input did.
+   */
+  closes: { afterBatches: number; line: string }[];
 }
 
 const columnCache = new WeakMap<ColumnRequest[], { numNames: string[]; strNames: string[] }>();
@@ -99,11 +104,12 @@ export function parseChunk(
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const ctx = new ChunkContext(buf, options.file, options.strict, options.maxLineBytes, options.maxRejectionsKept ?? 10, firstLine);
   const batches: RecordBatch[] = [];
+  const closes: ChunkResult['closes'] = [];
   const end = buf.length;
 
   if (end === 0 && firstLine === 1) {
     ctx.reject(1, null, 'empty input', 'the input is empty: no header and no records');
-    return result(ctx, batches, 1, header);
+    return result(ctx, batches, 1, header, closes);
   }
 
   const capacity = estimateRecords(buf);
@@ -154,10 +160,14 @@ export function parseChunk(
     }
     if (first === 0x23) {
       ctx.headerLines++;
-      const next = applyDirective(header, bytesToString(buf, start, contentEnd));
+      const line = bytesToString(buf, start, contentEnd);
+      const next = applyDirective(header, line);
       if (next !== header) {
         flush();
         header = next;
+      } else if (/^#close(?![A-Za-z_])/.test(line)) {
+        flush();
+        closes.push({ afterBatches: batches.length, line });
       }
       continue;
     }
@@ -186,11 +196,12 @@ export function parseChunk(
     );
   }
   flush();
-  return result(ctx, batches, ctx.line - firstLine, header);
+  return result(ctx, batches, ctx.line - firstLine, header, closes);
 }
 
-function result(ctx: ChunkContext, batches: RecordBatch[], linesRead: number, header: ZeekHeader | null): ChunkResult {
+function result(ctx: ChunkContext, batches: RecordBatch[], linesRead: number, header: ZeekHeader | null, closes: ChunkResult['closes']): ChunkResult {
   return {
+    closes,
     batches,
     rejections: ctx.rejections,
     rejected: ctx.rejected,
