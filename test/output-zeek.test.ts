@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  closeValue,
   formatZeekDouble,
   formatZeekRecords,
   OutputFormatError,
-  zeekCloseLine,
   zeekHeaderWithScore,
   zeekRecordsByteLength,
 } from '../src/output/zeek-writer.js';
@@ -82,17 +80,6 @@ describe('zeekHeaderWithScore', () => {
     expect(() => zeekHeaderWithScore(h, false)).toThrow(
       'the input already has an "anomaly_score" field (was it scored before?); score the original log instead',
     );
-  });
-});
-
-describe('#close', () => {
-  it('repeats the input close time, and writes none when the input had none', () => {
-    const h = batchOf(fixture('zat-conn.log')).header;
-    expect(closeValue('#close\t2014-04-03-10-08-28')).toBe('2014-04-03-10-08-28');
-    expect(closeValue('#close XXXX-XX-XX-XX-XX-XX')).toBe('XXXX-XX-XX-XX-XX-XX');
-    expect(closeValue('#fields\tts')).toBeNull();
-    expect(zeekCloseLine(h, '2014-04-03-10-08-28')).toBe('#close\t2014-04-03-10-08-28\n');
-    expect(zeekCloseLine(h, null)).toBe('');
   });
 });
 

@@ -51,7 +51,7 @@ export function checkScoreFields(header: ZeekHeader, withAnomaly: boolean, withR
  * The header block to write before scored records of this header, line ends included.
  * Directives the input had are kept as written (btest's `#open XXXX…` stays as it is); the ones
  * it lacked are filled in from the header's values, in Zeek's order. `#close` is not part of a
- * header block: see zeekCloseLine.
+ * header block: scoreLogs writes the input's own #close line after the block's records.
  *
  * @param withAnomaly append the `anomaly` bool field too (the model has a threshold)
  * @throws OutputFormatError for JSON input (its records are not TSV lines) or a field clash
@@ -125,28 +125,6 @@ export function sameZeekLayout(a: ZeekHeader, b: ZeekHeader): boolean {
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-/**
- * The value of a `#close` directive line (`#close\t2014-04-03-10-08-28` → "2014-04-03-10-08-28"),
- * or null when the line is not one.
- */
-export function closeValue(line: string, separator = '\t'): string | null {
-  if (!line.startsWith('#close')) return null;
-  const rest = line.slice(6);
-  if (rest.startsWith(separator)) return rest.slice(separator.length);
-  if (rest.startsWith(' ')) return rest.slice(1);
-  return rest === '' ? '' : null;
-}
-
-/**
- * The `#close` line that ends a scored block, line end included: the input's own close time
- * (`close`, from closeValue) when it had one, and nothing when it had none (a log still being
- * written, or cut short). Never the wall clock, so scoring the same input twice, with any thread
- * count, gives identical bytes.
- */
-export function zeekCloseLine(header: ZeekHeader, close: string | null): string {
-  return close === null ? '' : `#close${header.separator}${close}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
