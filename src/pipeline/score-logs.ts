@@ -88,7 +88,8 @@ export const MAX_WORKERS = MAX_IN_FLIGHT;
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
   // Under vitest this module runs from src/*.ts; workers need the compiled JavaScript (npm test builds it first).
-  return here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/pipeline/worker.js', import.meta.url)) : fileURLToPath(new URL('./worker.js', import.meta.url));
+  // The entry is CommonJS on purpose: see worker-entry.cts.
+  return here.endsWith('.ts') ? fileURLToPath(new URL('../../dist/pipeline/worker-entry.cjs', import.meta.url)) : fileURLToPath(new URL('./worker-entry.cjs', import.meta.url));
 }
 
 function intOption(name: string, value: unknown, min: number, dflt: number): number {

@@ -15,7 +15,7 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const ZEEK_FIXTURES = fileURLToPath(new URL('../fixtures/zeek/', import.meta.url));
 
 export function assertBuilt(): void {
-  for (const f of [CLI, join(REPO, 'dist/pipeline/worker.js')]) {
+  for (const f of [CLI, join(REPO, 'dist/pipeline/worker.js'), join(REPO, 'dist/pipeline/worker-entry.cjs')]) {
     if (!existsSync(f)) throw new Error(`${f} is missing: run \`npx tsc -p tsconfig.json\` (npm test builds it) before these tests`);
   }
 }
