@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EngineName } from '../engine.js';
 import { OptionError, show } from '../errors.js';
-import { OutputFormatError, zeekHeaderWithScore } from '../output/zeek-writer.js';
+import { OutputFormatError, checkScoreFields, zeekHeaderWithScore } from '../output/zeek-writer.js';
 import { BufferPool } from '../buffer-pool.js';
 import { chunkBufferBytes, readChunks } from '../zeek/chunks.js';
-import { NotConnLogError } from '../zeek/features.js';
+import { NotConnLogError, assertConnLog } from '../zeek/features.js';
 import { ZeekParseError } from '../zeek/errors.js';
 import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
@@ -115,12 +115,31 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   const inline = new ChunkScorer(settings);
   // Before the pool, so that an output that cannot be created leaves no threads behind.
   const sink = openSink(options.out ?? null);
-  const pool = threads > 0
-    // atomics 'disabled': with piscina's default ('sync'), a worker blocks in Atomics.wait between
-    // tasks, and on this 2-core machine scoring 200 MB took 12.4 s instead of 5.1 s with one thread
-    // (measured side by side); tasks here are large, so message-port wake-ups cost nothing.
-    ? new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, workerData: settings, idleTimeout: 1000, atomics: 'disabled', resourceLimits: WORKER_LIMITS })
-    : null;
+  // Started with the first chunk, once its header has passed checkHeader: a run that fails at once
+  // (a JSON log with --format zeek, a dns.log, a log scored before) then never starts a worker.
+  // Node 20 can abort the whole process when a worker is terminated while it is still starting up
+  // (an assertion in its module loader or platform; seen in CI), so workers are not started for
+  // nothing and are given a moment to settle before an early stop (see stopPool).
+  let pool: Piscina | null = null;
+  const startPool = (): Piscina =>
+    (pool ??= new Piscina({
+      filename: workerFile(), minThreads: threads, maxThreads: threads, workerData: settings, idleTimeout: 1000,
+      // atomics 'disabled': with piscina's default ('sync'), a worker blocks in Atomics.wait between
+      // tasks, and on this 2-core machine scoring 200 MB took 12.4 s instead of 5.1 s with one thread
+      // (measured side by side); tasks here are large, so message-port wake-ups cost nothing.
+      atomics: 'disabled', resourceLimits: WORKER_LIMITS,
+    }));
+  // What every worker would refuse for a header, refused here first (the workers check it too,
+  // for header blocks that start inside a chunk).
+  let checked: ZeekHeader | null = null;
+  const checkHeader = (header: ZeekHeader | null, file: string): void => {
+    if (header === null || header === checked) return;
+    assertConnLog(header, file);
+    const to = formatFor(output, header);
+    if (to === 'zeek') zeekHeaderWithScore(header, true, settings.reasons);
+    else if (to === 'json') checkScoreFields(header, true, settings.reasons);
+    checked = header;
+  };
   const totalBytes = sources.every((s) => typeof s === 'string' && s !== '-') ? sumSizes(sources as string[]) : null;
   const progress = new Progress(totalBytes, options.progress ?? false);
 
@@ -184,12 +203,13 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       files.push(stats);
       for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes, countLines: false, pool: buffers })) {
         stats.file = chunk.file;
+        checkHeader(chunk.header, chunk.file);
         const scratch = output === 'none' ? undefined : buffers.take();
         const task: ChunkTask = { bytes: chunk.bytes, firstLine: 1, header: chunk.header, file: chunk.file, scratch };
         const transferList = [chunk.bytes.buffer as ArrayBuffer];
         if (scratch !== undefined) transferList.push(scratch.buffer as ArrayBuffer);
-        const result = pool
-          ? (pool.run(task, { transferList }) as Promise<ScoredChunk | ChunkFailure>)
+        const result = threads > 0
+          ? (startPool().run(task, { transferList }) as Promise<ScoredChunk | ChunkFailure>)
           : Promise.resolve().then(() => scoreOrFailure(inline, task));
         // Keep rejections of a failed task from surfacing before we await it in order.
         result.catch(() => undefined);
@@ -202,13 +222,29 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   } catch (error) {
     await Promise.allSettled(pending);
     sink.discard();
+    await stopPool(pool, true);
+    pool = null;
     throw error;
   } finally {
     progress.done();
-    await pool?.destroy();
+    await stopPool(pool, false);
   }
   const rejected = files.reduce((n, f) => n + f.rejected, 0);
   return { files, records, rejected, anomalies, seconds: (performance.now() - started) / 1000, threads, top };
+}
+
+/** Settling time before workers stopped early are terminated (see startPool in scoreLogs). */
+const EARLY_STOP_SETTLE_MS = 100;
+
+/**
+ * Terminates the pool. After a failure the workers may have just started, with code still being
+ * compiled in the background; terminating an isolate then can abort Node 20 ("Assertion failed:
+ * (data.first) != nullptr" in NodePlatform::ForIsolate, seen in CI), so they get a moment first.
+ */
+async function stopPool(pool: Piscina | null, early: boolean): Promise<void> {
+  if (pool === null || pool.threads.length === 0) return;
+  if (early) await new Promise((resolve) => setTimeout(resolve, EARLY_STOP_SETTLE_MS));
+  await pool.destroy();
 }
 
 /** A chunk's failure as the error it was, with the line numbered in the whole input. */
