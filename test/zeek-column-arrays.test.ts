@@ -95,4 +95,20 @@ describe('ColumnArrays against hostile chunks', () => {
     expect(lent).toBe(6);
     expect(result.batches[1].numbers.get('orig_bytes')!.buffer.byteLength).toBeLessThan(MAX_BATCH_RECORDS * 8);
   });
+
+  it('holds one batch of arrays however many chunks of two batches go round', () => {
+    // 9,000 records: a full batch of 8,192 (recycled columns) and one of 808 (grown, its own).
+    const header = '#separator \\x09\n#fields\tts\tid.resp_p\torig_bytes\tduration\tlocal_orig\tproto\thistory\n#types\ttime\tport\tcount\tinterval\tbool\tenum\tstring\n';
+    const text = header + Array.from({ length: 9000 }, (_, i) => `${i}.5\t80\t${i}\t0.5\tT\ttcp\tShAdDaFf\n`).join('');
+    const arrays = new ColumnArrays();
+    const sizes: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const result = parseChunk(Buffer.from(text), 1, null, { ...OPTIONS, arrays });
+      expect(result.batches.map((b) => b.length)).toEqual([8192, 808]);
+      arrays.recycle(result.batches);
+      sizes.push(arrays.idle);
+    }
+    // lines + 5 number columns (float64) + starts + ends (uint32), every round.
+    expect(sizes).toEqual([8, 8, 8, 8, 8]);
+  });
 });

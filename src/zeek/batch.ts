@@ -20,13 +20,15 @@ export const MAX_BATCH_RECORDS = 8192;
 export class ColumnArrays {
   private readonly f64: ArrayBuffer[] = [];
   private readonly u32: ArrayBuffer[] = [];
+  /** Buffers handed out and not yet given back: only these are taken back, once each. */
+  private readonly lent = new Set<ArrayBufferLike>();
 
   float64(): Float64Array {
-    return new Float64Array(this.f64.pop() ?? new ArrayBuffer(MAX_BATCH_RECORDS * 8));
+    return new Float64Array(this.lend(this.f64.pop() ?? new ArrayBuffer(MAX_BATCH_RECORDS * 8)));
   }
 
   uint32(): Uint32Array {
-    return new Uint32Array(this.u32.pop() ?? new ArrayBuffer(MAX_BATCH_RECORDS * 4));
+    return new Uint32Array(this.lend(this.u32.pop() ?? new ArrayBuffer(MAX_BATCH_RECORDS * 4)));
   }
 
   /**
@@ -35,16 +37,27 @@ export class ColumnArrays {
    */
   recycle(batches: readonly RecordBatch[]): void {
     for (const b of batches) {
-      this.keep(this.f64, b.lines.buffer, 8);
-      this.keep(this.u32, b.starts.buffer, 4);
-      this.keep(this.u32, b.ends.buffer, 4);
-      for (const a of b.numbers.values()) this.keep(this.f64, a.buffer, 8);
+      this.keep(this.f64, b.lines.buffer);
+      this.keep(this.u32, b.starts.buffer);
+      this.keep(this.u32, b.ends.buffer);
+      for (const a of b.numbers.values()) this.keep(this.f64, a.buffer);
     }
   }
 
-  private keep(list: ArrayBuffer[], buffer: ArrayBufferLike, bytesPer: number): void {
-    // Only whole arrays of this store's size; a batch may hold others (a column sliced by a caller).
-    if (buffer instanceof ArrayBuffer && buffer.byteLength === MAX_BATCH_RECORDS * bytesPer && !list.includes(buffer)) list.push(buffer);
+  /** Arrays held for reuse (for tests). */
+  get idle(): number {
+    return this.f64.length + this.u32.length;
+  }
+
+  private lend(buffer: ArrayBuffer): ArrayBuffer {
+    this.lent.add(buffer);
+    return buffer;
+  }
+
+  // Arrays this store did not lend (a batch's later batches grow their own) are left alone: taking
+  // them made the store grow by a batch's worth on every chunk that held two batches.
+  private keep(list: ArrayBuffer[], buffer: ArrayBufferLike): void {
+    if (this.lent.delete(buffer)) list.push(buffer as ArrayBuffer);
   }
 }
 
