@@ -98,8 +98,8 @@ async function* generate(source: Source, file: string, chunkBytes: number, maxLi
     // a fresh buffer per chunk cost more than the stream path's copy (readChunks alone on a 100 MB
     // file: 470–770 MB/s against 860–1,280, measured side by side).
     const plain = pool !== null && typeof source === 'string' && source !== '-' ? await openPlainFile(source) : null;
-    if (plain !== null && pool !== null) {
-      for await (const piece of filePieces(plain, file, pool, Math.max(chunkBytes, MIN_READ_BYTES))) {
+    if (plain !== null) {
+      for await (const piece of filePieces(plain, file, pool!, Math.max(chunkBytes, MIN_READ_BYTES))) {
         for (const c of cutter.pushOwned(piece)) yield c;
       }
     } else {
