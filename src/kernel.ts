@@ -1,4 +1,5 @@
-// The one file that touches WebAssembly. It compiles build/release.wasm once per thread, gives
+// The file that owns the forest kernel's WebAssembly (src/output/wasm-lines.ts holds a second
+// instance of the same module, for writing scored lines). It compiles build/release.wasm once per thread, gives
 // each WasmKernel its own instance, and owns the instance's memory plan: the kernel never
 // allocates, so the host lays out every region at byte offsets above the kernel's static data and
 // grows memory itself. After a grow every view on the old buffer is detached, so views are taken

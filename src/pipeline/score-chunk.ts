@@ -6,6 +6,7 @@ import type { EngineName } from '../engine.js';
 import { explainRow } from '../explain.js';
 import { IsolationForest } from '../forest.js';
 import { formatJsonRecordsBytes } from '../output/json-writer.js';
+import { WasmZeekLines } from '../output/wasm-lines.js';
 import { OutputFormatError, formatZeekRecords } from '../output/zeek-writer.js';
 import { ZeekParseError } from '../zeek/errors.js';
 import { NotConnLogError, assertConnLog, connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
@@ -116,12 +117,15 @@ export class ChunkScorer {
   // Storage reused from chunk to chunk: fresh arrays cost page faults (see ColumnArrays).
   private readonly arrays = new ColumnArrays();
   private readonly scores = new Float64Array(MAX_BATCH_RECORDS);
+  /** The TSV writer in WASM, with the WASM engine; the TS engine keeps to JavaScript throughout. */
+  private readonly lines: WasmZeekLines | null;
 
   constructor(private readonly settings: ScoreSettings) {
     this.forest = IsolationForest.fromBytesSync(settings.model, { engine: settings.engine });
     this.spec = validateFeatureSpec(this.forest.featureSpec);
     this.columns = connFeatureColumns(this.spec);
     this.threshold = this.forest.threshold;
+    this.lines = settings.engine === 'wasm' ? new WasmZeekLines() : null;
   }
 
   score(task: ChunkTask): ScoredChunk {
@@ -161,7 +165,9 @@ export class ChunkScorer {
         // The scratch buffer serves the first batch; a chunk rarely holds more than one.
         const into = pieces.length === 0 ? task.scratch : undefined;
         const bytes = format === 'zeek'
-          ? formatZeekRecords(selected.batch, selected.scores, selected.flags, into, reasons)
+          ? this.lines !== null
+            ? this.lines.format(selected.batch, selected.scores, selected.flags, into, reasons)
+            : formatZeekRecords(selected.batch, selected.scores, selected.flags, into, reasons)
           : formatJsonRecordsBytes(selected.batch, selected.scores, selected.flags, batch.header, into, reasons);
         pieces.push(bytes);
         outBytes += bytes.length;
