@@ -7,6 +7,7 @@ import { seedStream, nextU32 } from './rng';
 export { drawSample, growTree } from './fit';
 export { addPathLengths } from './score';
 export { formatScoredLines, formattedEnd } from './format';
+export { scanTsv, scanStop } from './tsv';
 
 /** First byte the host may use: static data ends below it. Called once per instance. */
 export function heapBase(): usize {

@@ -12,6 +12,7 @@ import { ZeekParseError } from '../zeek/errors.js';
 import { NotConnLogError, assertConnLog, connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
 import { ColumnArrays, MAX_BATCH_RECORDS } from '../zeek/batch.js';
 import { parseChunk } from '../zeek/parse.js';
+import { WasmTsvParser } from '../zeek/wasm-tsv.js';
 import type { ColumnRequest, RecordBatch, Rejection, ZeekHeader } from '../zeek/types.js';
 import type { ChunkCounts } from './stats.js';
 
@@ -117,8 +118,9 @@ export class ChunkScorer {
   // Storage reused from chunk to chunk: fresh arrays cost page faults (see ColumnArrays).
   private readonly arrays = new ColumnArrays();
   private readonly scores = new Float64Array(MAX_BATCH_RECORDS);
-  /** The TSV writer in WASM, with the WASM engine; the TS engine keeps to JavaScript throughout. */
+  /** The TSV parser and writer in WASM, with the WASM engine; the TS engine keeps to JavaScript throughout. */
   private readonly lines: WasmZeekLines | null;
+  private readonly tsv: WasmTsvParser | null;
 
   constructor(private readonly settings: ScoreSettings) {
     this.forest = IsolationForest.fromBytesSync(settings.model, { engine: settings.engine });
@@ -126,12 +128,14 @@ export class ChunkScorer {
     this.columns = connFeatureColumns(this.spec);
     this.threshold = this.forest.threshold;
     this.lines = settings.engine === 'wasm' ? new WasmZeekLines() : null;
+    this.tsv = settings.engine === 'wasm' ? new WasmTsvParser() : null;
   }
 
   score(task: ChunkTask): ScoredChunk {
     const { settings } = this;
     const parsed = parseChunk(task.bytes, task.firstLine, task.header, {
       file: task.file, columns: this.columns, strict: settings.strict, maxLineBytes: settings.maxLineBytes, arrays: this.arrays,
+      faster: this.tsv ?? undefined,
     });
     const pieces: Uint8Array[] = [];
     const segments: Segment[] = [];

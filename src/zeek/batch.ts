@@ -104,7 +104,18 @@ export class BatchBuilder {
 
   /** Makes sure slot `length` exists (callers check `full` first). */
   reserve(): void {
-    if (this.length < this.capacity) return;
+    if (this.length >= this.capacity) this.grow();
+  }
+
+  /** Makes sure slots length … length + k - 1 exist (k ≤ MAX_BATCH_RECORDS - length). */
+  room(k: number): void {
+    if (this.length + k > MAX_BATCH_RECORDS) {
+      throw new RangeError(`BatchBuilder.room: ${k} more records do not fit in a batch of ${this.length}`);
+    }
+    while (this.length + k > this.capacity) this.grow();
+  }
+
+  private grow(): void {
     const cap = Math.min(MAX_BATCH_RECORDS, this.capacity * 2);
     this.lines = grow(this.lines, new Float64Array(cap));
     this.starts = grow(this.starts, new Uint32Array(cap));

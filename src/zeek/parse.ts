@@ -7,7 +7,7 @@ import { ChunkContext } from './context.js';
 import { bytesToString } from './escape.js';
 import { applyDirective, jsonHeader } from './header.js';
 import { addJsonRecord, JsonBatchState, readJsonObject } from './json.js';
-import { parseTsvRun, tsvPlan } from './tsv.js';
+import { parseTsvRun, tsvPlan, type TsvAccelerator } from './tsv.js';
 import type { ColumnRequest, RecordBatch, Rejection, ZeekHeader } from './types.js';
 
 export interface ParseOptions {
@@ -25,6 +25,11 @@ export interface ParseOptions {
   maxRejectionsKept?: number;
   /** Recycled storage for the first batch's typed columns (see ColumnArrays); default fresh arrays. */
   arrays?: ColumnArrays;
+  /**
+   * Another parser of the common TSV lines (src/zeek/wasm-tsv.ts, in WASM), giving the same
+   * records; begin() is called once per chunk, before any run. Default: JavaScript only.
+   */
+  faster?: TsvAccelerator & { begin(): void };
 }
 
 export interface ChunkResult {
@@ -112,6 +117,8 @@ export function parseChunk(
     return result(ctx, batches, 1, header, closes);
   }
 
+  const faster = options.faster ?? null;
+  faster?.begin();
   const capacity = estimateRecords(buf);
   // Recycled columns always have room for a full batch: only the first batch of a chunk takes
   // them, so a chunk that changes header every other line (thousands of tiny batches) cannot make
@@ -136,7 +143,7 @@ export function parseChunk(
     if (first !== 0x23 && header !== null && header.format === 'tsv' && header.fields.length > 0) {
       if (out !== null && out.full) flush();
       if (out === null) out = builder(header);
-      pos = parseTsvRun(ctx, tsvPlan(header, numNames, strNames), out, pos, end);
+      pos = parseTsvRun(ctx, tsvPlan(header, numNames, strNames), out, pos, end, faster);
       continue;
     }
 

@@ -16,6 +16,9 @@ const TIME = 1; // like NUMERIC, and an ISO-8601 string is accepted too
 const BOOL = 2; // T / F (and 1 / 0, as Zeek's own reader accepts)
 const LENIENT = 3; // addr, string, set… : a number if it reads as one, else NaN, never a rejection
 
+/** Modes another parser of the fast path must handle like parseTsvFast (see TsvAccelerator). */
+export const TSV_MODES = { NUMERIC, TIME, BOOL, LENIENT } as const;
+
 const NUMERIC_TYPES = new Set(['count', 'int', 'double', 'interval', 'port', 'counter', '']);
 
 function numberMode(type: string): number {
@@ -118,11 +121,32 @@ export function parseTsvRun(
   out: BatchBuilder,
   pos: number,
   end: number,
+  faster: TsvAccelerator | null = null,
 ): number {
-  if (plan.act !== null) return parseTsvFast(ctx, plan, plan.act, out, pos, end);
+  if (plan.act !== null) {
+    if (faster !== null && faster.takes(plan)) return faster.run(ctx, plan, plan.act, out, pos, end);
+    return parseTsvFast(ctx, plan, plan.act, out, pos, end);
+  }
   const b = ctx.buf;
   while (pos < end && b[pos] !== 0x23 && !out.full) pos = parseTsvLine(ctx, plan, out, pos, end, ctx.line++);
   return pos;
+}
+
+/**
+ * Another implementation of parseTsvFast (src/zeek/wasm-tsv.ts: in WebAssembly): it must give the
+ * same records, and leave every line it does not take to parseTsvLine.
+ */
+export interface TsvAccelerator {
+  /** Whether run() can take this plan (parseTsvRun then calls run instead of parseTsvFast). */
+  takes(plan: TsvPlan): boolean;
+  run(ctx: ChunkContext, plan: TsvPlan, act: Int32Array, out: BatchBuilder, pos: number, end: number): number;
+}
+
+/** A requested string field's value, as parseTsvFast reads it: null for unset, '' for empty. */
+export function tsvString(plan: TsvPlan, b: Buffer, s: number, e: number): string | null {
+  const { unset, empty } = plan;
+  if (unset.length === 1 ? e - s === 1 && b[s] === unset[0] : same(b, s, e, unset)) return null;
+  return same(b, s, e, empty) ? '' : cachedValue(b, s, e);
 }
 
 /** Set by numberValue when a value does not read as its type. */
@@ -285,7 +309,7 @@ function parseTsvFast(
  * One TSV line from `start`, by the general method (find every separator first, then read the
  * requested fields), deciding and reporting every kind of bad line. Returns the next line's start.
  */
-function parseTsvLine(ctx: ChunkContext, plan: TsvPlan, out: BatchBuilder, start: number, end: number, lineNo: number): number {
+export function parseTsvLine(ctx: ChunkContext, plan: TsvPlan, out: BatchBuilder, start: number, end: number, lineNo: number): number {
   const b = ctx.buf;
   const { nFields, sep, fs, fe, numField, numMode, strField, unset, empty } = plan;
   const cap = fs.length - 1;

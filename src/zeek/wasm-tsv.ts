@@ -1,0 +1,138 @@
+// parseTsvFast in WebAssembly (assembly/tsv.ts): the TsvAccelerator the worker's parser uses with
+// the WASM engine. The chunk is copied into linear memory once; the kernel fills number columns,
+// string field offsets and line bounds for a run of records; this file moves them into the batch
+// and makes the strings. A line the kernel does not take goes to parseTsvLine, as in
+// parseTsvFast, so the records and rejections are the same (test/zeek-wasm-tsv.test.ts).
+//
+// Its own instance of the kernel module (as src/output/wasm-lines.ts): this memory holds one
+// chunk and one batch's columns.
+
+import { instantiateSync } from '@assemblyscript/loader';
+import type { Buffer } from 'node:buffer';
+import { kernelModule } from '../kernel.js';
+import { MAX_BATCH_RECORDS, type BatchBuilder } from './batch.js';
+import type { ChunkContext } from './context.js';
+import { TSV_MODES, parseTsvLine, tsvString, type TsvAccelerator, type TsvPlan } from './tsv.js';
+
+interface TsvExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  scanTsv(
+    buf: number, pos: number, end: number, nFields: number, act: number, modes: number, sep: number, unset0: number,
+    maxLine: number, maxRows: number, colRows: number, nums: number, strs: number, starts: number, ends: number,
+  ): number;
+  scanStop(): number;
+}
+
+const PAGE = 65536;
+const ALIGN = 16;
+const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * After this many lines of a chunk handed back to JavaScript, with fewer than 16 records taken per
+ * line handed back, the rest of the chunk goes to parseTsvFast: a log whose every line is unusual
+ * (negative numbers, ISO times) would otherwise pay a kernel call for each line.
+ */
+const HANDBACK_GRACE = 64;
+
+export class WasmTsvParser implements TsvAccelerator {
+  private readonly k: TsvExports;
+  private readonly base: number;
+  /** The chunk in linear memory, or null until a run needs it (see begin). */
+  private loaded: Buffer | null = null;
+  private taken = 0;
+  private handedBack = 0;
+
+  constructor(module: WebAssembly.Module = kernelModule()) {
+    this.k = instantiateSync<TsvExports & Record<string, unknown>>(module, {}).exports as unknown as TsvExports;
+    this.base = align(this.k.heapBase());
+  }
+
+  /** A new chunk: parseChunk calls this first, so no earlier chunk's bytes are ever read. */
+  begin(): void {
+    this.loaded = null;
+    this.taken = 0;
+    this.handedBack = 0;
+  }
+
+  takes(plan: TsvPlan): boolean {
+    // What the kernel mirrors: a one-byte unset field (Zeek's "-"), an empty field that cannot be
+    // read as a bool ("(empty)"), no lenient number columns. A chunk that hands back most lines
+    // is finished by parseTsvFast.
+    if (plan.unset.length !== 1 || plan.empty.length === 1) return false;
+    if (plan.numMode.includes(TSV_MODES.LENIENT)) return false;
+    return this.handedBack < HANDBACK_GRACE || this.taken >= this.handedBack * 16;
+  }
+
+  run(ctx: ChunkContext, plan: TsvPlan, act: Int32Array, out: BatchBuilder, pos: number, end: number): number {
+    const b = ctx.buf;
+    if (this.loaded !== b) this.load(b);
+    const nNum = plan.numField.length;
+    const nStr = plan.strField.length;
+    const actAt = align(this.base + b.length);
+    const modesAt = align(actAt + act.length * 4);
+    const numsAt = align(modesAt + nNum);
+    const strsAt = numsAt + nNum * MAX_BATCH_RECORDS * 8;
+    const startsAt = strsAt + nStr * MAX_BATCH_RECORDS * 8;
+    const endsAt = startsAt + MAX_BATCH_RECORDS * 4;
+    this.reserve(endsAt + MAX_BATCH_RECORDS * 4);
+    new Int32Array(this.k.memory.buffer, actAt, act.length).set(act);
+    new Uint8Array(this.k.memory.buffer, modesAt, nNum).set(plan.numMode);
+
+    while (pos < end && !out.full && b[pos] !== 0x23) {
+      const rows = this.k.scanTsv(
+        this.base, pos, end, plan.nFields, actAt, modesAt, plan.sep, plan.unset[0], ctx.maxLineBytes,
+        MAX_BATCH_RECORDS - out.length, MAX_BATCH_RECORDS, numsAt, strsAt, startsAt, endsAt,
+      );
+      if (rows > 0) this.append(ctx, plan, out, rows, numsAt, strsAt, startsAt, endsAt);
+      pos = this.k.scanStop();
+      if (pos < end && !out.full && b[pos] !== 0x23) {
+        // A line the kernel left: parseTsvLine takes it, or rejects it, or counts it as blank.
+        this.handedBack++;
+        pos = parseTsvLine(ctx, plan, out, pos, end, ctx.line++);
+        if (!this.takes(plan)) return pos; // parseTsvRun goes on with parseTsvFast
+      }
+    }
+    return pos;
+  }
+
+  private append(ctx: ChunkContext, plan: TsvPlan, out: BatchBuilder, rows: number, numsAt: number, strsAt: number, startsAt: number, endsAt: number): void {
+    const memory = this.k.memory.buffer;
+    const n0 = out.length;
+    out.room(rows);
+    const { numField, strField } = plan;
+    for (let j = 0; j < numField.length; j++) {
+      if (numField[j] < 0) out.num[j].fill(NaN, n0, n0 + rows);
+      else out.num[j].set(new Float64Array(memory, numsAt + j * MAX_BATCH_RECORDS * 8, rows), n0);
+    }
+    const b = ctx.buf;
+    for (let j = 0; j < strField.length; j++) {
+      const col = out.str[j];
+      if (strField[j] < 0) {
+        col.fill(null, n0, n0 + rows);
+        continue;
+      }
+      const at = new Uint32Array(memory, strsAt + j * MAX_BATCH_RECORDS * 8, rows * 2);
+      for (let r = 0; r < rows; r++) col[n0 + r] = tsvString(plan, b, at[2 * r], at[2 * r + 1]);
+    }
+    out.starts.set(new Uint32Array(memory, startsAt, rows), n0);
+    out.ends.set(new Uint32Array(memory, endsAt, rows), n0);
+    const first = ctx.line;
+    for (let r = 0; r < rows; r++) out.lines[n0 + r] = first + r;
+    ctx.line = first + rows;
+    out.length = n0 + rows;
+    this.taken += rows;
+  }
+
+  private load(b: Buffer): void {
+    this.reserve(this.base + b.length);
+    new Uint8Array(this.k.memory.buffer, this.base, b.length).set(b);
+    this.loaded = b;
+  }
+
+  private reserve(end: number): void {
+    const memory = this.k.memory;
+    const have = memory.buffer.byteLength;
+    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+  }
+}
