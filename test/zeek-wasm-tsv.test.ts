@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { connFeatureColumns } from '../src/zeek/features.js';
 import { parseChunk, type ChunkResult, type ColumnRequest } from '../src/zeek/index.js';
 import { WasmTsvParser } from '../src/zeek/wasm-tsv.js';
-import { fixture, num, str } from './zeek-helpers.js';
+import { fixture, num, readAll, str } from './zeek-helpers.js';
 
 const faster = new WasmTsvParser();
 
@@ -26,6 +26,10 @@ function summary(r: ChunkResult): unknown {
       strings: [...b.strings].map(([k, a]) => [k, a.slice(0, b.length)]),
     })),
   };
+}
+
+function summaryOfBatch(b: ChunkResult['batches'][number]): unknown {
+  return (summary({ batches: [b], linesRead: 0, headerLines: 0, rejected: 0, rejectedByReason: {}, rejections: [], closes: [], header: null }) as { batches: unknown[] }).batches[0];
 }
 
 function both(bytes: Uint8Array, columns: ColumnRequest[], maxLineBytes = 1 << 20, firstLine = 1): { js: unknown; wasm: unknown; result: ChunkResult } {
@@ -110,6 +114,15 @@ describe('WasmTsvParser', () => {
     const counts = faster as unknown as { taken: number; handedBack: number };
     expect(counts.handedBack).toBeGreaterThanOrEqual(64);
     expect(counts.handedBack).toBeLessThan(200);
+  });
+
+  it('is what readZeekLog uses with wasmParser, chunk after chunk (fitting reads this way)', async () => {
+    const path = fixture('zat/conn.log');
+    const js = await readAll(path, CONN_AND_MORE, { chunkBytes: 4096 });
+    const wasm = await readAll(path, CONN_AND_MORE, { chunkBytes: 4096, wasmParser: true });
+    expect(wasm.batches.length).toBeGreaterThan(3);
+    expect(wasm.batches.map(summaryOfBatch)).toEqual(js.batches.map(summaryOfBatch));
+    expect(wasm.stats).toEqual(js.stats);
   });
 
   it('fills a batch to the record limit and goes on in the next one', () => {

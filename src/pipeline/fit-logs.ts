@@ -49,7 +49,9 @@ export async function fitLogs(sources: readonly Source[], options: FitLogsOption
   let records = 0;
   try {
     for (const source of sources) {
-      const reader = readZeekLog(source, { columns: learner.columns, strict: options.strict ?? false, maxLineBytes });
+      const reader = readZeekLog(source, {
+        columns: learner.columns, strict: options.strict ?? false, maxLineBytes, wasmParser: (options.engine ?? 'wasm') === 'wasm',
+      });
       const file = reader.stats().file;
       for await (const batch of reader.batches) {
         assertConnLog(batch.header, file);

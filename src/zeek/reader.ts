@@ -7,6 +7,7 @@ import type { Source } from './input.js';
 import { sourceName } from './input.js';
 import { checkParseOptions, parseChunk, type ChunkResult, type ParseOptions } from './parse.js';
 import type { ColumnRequest, ReadStats, RecordBatch } from './types.js';
+import { WasmTsvParser } from './wasm-tsv.js';
 
 export interface ReadOptions {
   /** The fields wanted as typed columns, by Zeek name ("id.resp_p"). */
@@ -21,6 +22,11 @@ export interface ReadOptions {
   chunkBytes?: number;
   /** Rejections kept with their reason for the report (all are counted). Default 10. */
   maxRejectionsKept?: number;
+  /**
+   * Parse the common TSV lines in WebAssembly (src/zeek/wasm-tsv.ts): the same records and
+   * rejections, faster. Needs the built kernel. Default false.
+   */
+  wasmParser?: boolean;
 }
 
 export interface ZeekLogReader {
@@ -75,6 +81,7 @@ export function readZeekLog(source: Source, options: ReadOptions): ZeekLogReader
     maxLineBytes: options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
     maxRejectionsKept: maxKept,
   };
+  if (options.wasmParser === true) parse.faster = new WasmTsvParser();
   checkParseOptions(parse);
   const chunks = readChunks(source, {
     file,
