@@ -11,7 +11,8 @@ import { ColumnArrays, MAX_BATCH_RECORDS } from '../dist/zeek/batch.js';
 import { chunkBufferBytes, readChunks } from '../dist/zeek/chunks.js';
 import { parseChunk } from '../dist/zeek/parse.js';
 import { connFeatureColumns, featurize, validateFeatureSpec } from '../dist/zeek/features.js';
-import { formatZeekRecords } from '../dist/output/zeek-writer.js';
+import { WasmZeekLines } from '../dist/output/wasm-lines.js';
+import { WasmTsvParser } from '../dist/zeek/wasm-tsv.js';
 import { IsolationForest } from '../dist/index.js';
 import { quick, saveResults } from './common.mjs';
 
@@ -61,8 +62,9 @@ for (const [label, args] of [
 }
 rmSync(out, { force: true });
 
-// Where one thread's time goes, stage by stage, over the first ~200 MB, with the worker's reuse of
-// buffers: 1 MiB chunks from a recycling pool, recycled columns, one feature, score and output buffer.
+// Where one thread's time goes, stage by stage, over the first ~200 MB, done as a worker does it
+// with the WASM engine: 1 MiB chunks from a recycling pool, the WASM TSV parser into recycled
+// columns, one feature, score and output buffer, the WASM line writer.
 const forest = IsolationForest.fromBytesSync(new Uint8Array((await import('node:fs')).readFileSync(model)));
 const spec = validateFeatureSpec(forest.featureSpec);
 const columns = connFeatureColumns(spec);
@@ -73,12 +75,14 @@ const arrays = new ColumnArrays();
 const features = new Float32Array(MAX_BATCH_RECORDS * spec.features.length);
 const scoreBuffer = new Float64Array(MAX_BATCH_RECORDS);
 const outBuffer = new Uint8Array(4 << 20);
+const faster = new WasmTsvParser();
+const lines = new WasmZeekLines();
 let splitBytes = 0;
 let t = performance.now();
 for await (const chunk of readChunks(log, { chunkBytes, pool })) {
   const t1 = performance.now();
   split['read + cut into chunks'] += t1 - t;
-  const parsed = parseChunk(chunk.bytes, chunk.firstLine, chunk.header, { file: log, columns, strict: false, maxLineBytes: 1 << 20, arrays });
+  const parsed = parseChunk(chunk.bytes, chunk.firstLine, chunk.header, { file: log, columns, strict: false, maxLineBytes: 1 << 20, arrays, faster });
   const t2 = performance.now();
   split.parse += t2 - t1;
   for (const batch of parsed.batches) {
@@ -87,7 +91,7 @@ for await (const chunk of readChunks(log, { chunkBytes, pool })) {
     const b = performance.now();
     const scores = forest.scoreDense(x, batch.length, scoreBuffer);
     const c = performance.now();
-    formatZeekRecords(batch, scores, null, outBuffer);
+    lines.format(batch, scores, null, outBuffer);
     const d = performance.now();
     split.featurize += b - a;
     split.score += c - b;

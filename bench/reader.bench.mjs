@@ -7,6 +7,7 @@ import { Bench } from 'tinybench';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { parseChunk, readChunks, readZeekLog } from '../dist/zeek/index.js';
+import { WasmTsvParser } from '../dist/zeek/wasm-tsv.js';
 import { machine, quick, saveResults } from './common.mjs';
 
 const MB = 1e6;
@@ -93,6 +94,15 @@ for (const { label, path } of inputs) {
     for (const c of chunks) for (const b of parseChunk(c.bytes, c.firstLine, c.header, options).batches) records += b.length;
   });
   sizes[name('parseChunk, 1 core, in memory')] = size;
+  if (label.includes('TSV')) {
+    // The same chunks through the WASM TSV parser (what workers use with the WASM engine): the
+    // ratio to the row above is the parser's gain, taken side by side in one run.
+    const wasm = { ...options, faster: new WasmTsvParser() };
+    bench.add(name('parseChunk + WASM TSV parser, 1 core'), () => {
+      for (const c of chunks) parseChunk(c.bytes, c.firstLine, c.header, wasm);
+    });
+    sizes[name('parseChunk + WASM TSV parser, 1 core')] = size;
+  }
   bench.add(name('readChunks only, from file'), async () => {
     for await (const c of readChunks(path.pathname)) void c;
   });
@@ -102,6 +112,13 @@ for (const { label, path } of inputs) {
     for await (const b of r.batches) void b;
   });
   sizes[name('readZeekLog, from file')] = size;
+  if (label.includes('TSV')) {
+    bench.add(name('readZeekLog wasmParser, from file'), async () => {
+      const r = readZeekLog(path.pathname, { columns, wasmParser: true });
+      for await (const b of r.batches) void b;
+    });
+    sizes[name('readZeekLog wasmParser, from file')] = size;
+  }
   if (label.includes('TSV')) {
     const gz = gzipped(path);
     bench.add(name('readZeekLog, from .gz'), async () => {
