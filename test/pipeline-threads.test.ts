@@ -98,6 +98,38 @@ describe('scoreLogs output across threads', () => {
     expect(problems.slice(0, 5)).toEqual([]);
   });
 
+  it('the WASM engine (WASM TSV parser and writer) and the TS engine (JavaScript throughout) write the same bytes', async () => {
+    // A copy of the log with lines the WASM parser hands back to JavaScript: negative and
+    // exponent numbers, an ISO time, a value that is no number, a field too many, \r\n ends.
+    const lines = readFileSync(log, 'utf8').split('\n');
+    const body = lines.map((l, i) => {
+      if (l.startsWith('#') || l === '' || i % 97 !== 0) return l;
+      const cells = l.split('\t');
+      const k = (i / 97) % 6;
+      if (k === 0) cells[8] = '-1.5';
+      if (k === 1) cells[9] = '1e3';
+      if (k === 2) cells[0] = '2024-01-01T00:00:00Z';
+      if (k === 3) cells[10] = 'maybe';
+      if (k === 4) cells.push('extra');
+      return k === 5 ? `${l}\r\n` : cells.join('\t');
+    });
+    const mixed = join(dir, 'mixed.log');
+    writeFileSync(mixed, body.join('\n'));
+    const outputs = [];
+    for (const engine of ['wasm', 'ts'] as const) {
+      for (const threads of [0, 2]) {
+        const path = join(dir, `engine-${engine}-${threads}.log`);
+        const result = await scoreLogs([mixed], { model, out: path, chunkBytes: CHUNK, threads, engine });
+        outputs.push({ bytes: sha256(readFileSync(path)), counts: invariant(result) });
+      }
+    }
+    expect(outputs.every((o) => o.bytes === outputs[0].bytes)).toBe(true);
+    for (const o of outputs) expect(o.counts).toEqual(outputs[0].counts);
+    const counts = outputs[0].counts as { rejected: number; records: number };
+    expect(counts.rejected).toBeGreaterThan(0);
+    expect(counts.records).toBeGreaterThan(ROWS * 0.98);
+  });
+
   it('a stream as output and the default chunk size give the same bytes', async () => {
     const parts: Buffer[] = [];
     const sink = new Writable({

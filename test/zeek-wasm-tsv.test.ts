@@ -106,6 +106,18 @@ describe('WasmTsvParser', () => {
     );
   });
 
+  it('gives the same result as JavaScript on arbitrary bytes under a conn header (property)', () => {
+    const byte = fc.constantFrom(...'\t\t\t\n\n\r#-.0123456789TFe+x(empty)'.split('').map((c) => c.charCodeAt(0)), 0, 1, 0x7f, 0x80, 0xc3, 0xff);
+    fc.assert(
+      fc.property(fc.array(byte, { maxLength: 3000 }), fc.integer({ min: 160, max: 2000 }), (bytes, maxLine) => {
+        const text = Buffer.concat([Buffer.from(header), Buffer.from(bytes)]);
+        const { js, wasm } = both(text, COLS, maxLine);
+        expect(wasm).toEqual(js);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('gives the same result when most lines go back to JavaScript (and stops calling the kernel for them)', () => {
     const body = Array.from({ length: 3000 }, (_, i) => `${i}.5\tC${i}\t${i % 2 === 0 ? '-80' : '80'}\ttcp\t1.5\t${i}\tT\tSF\tShAD\tx`).join('\n');
     const { js, wasm, result } = both(Buffer.from(header + body + '\n'), COLS);
