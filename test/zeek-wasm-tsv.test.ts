@@ -137,6 +137,16 @@ describe('WasmTsvParser', () => {
     expect(wasm.stats).toEqual(js.stats);
   });
 
+  it('leaves a chunk above its size limit to JavaScript, with the same result', () => {
+    const small = new WasmTsvParser(undefined, 1000);
+    const text = readFileSync(fixture('zat/conn.log'));
+    expect(text.length).toBeGreaterThan(1000);
+    const options = { file: 'test.log', columns: CONN, strict: false, maxLineBytes: 1 << 20 };
+    const js = summary(parseChunk(text, 1, null, options));
+    expect(summary(parseChunk(text, 1, null, { ...options, faster: small }))).toEqual(js);
+    expect((small as unknown as { taken: number }).taken).toBe(0);
+  });
+
   it('fills a batch to the record limit and goes on in the next one', () => {
     const body = Array.from({ length: 20_000 }, (_, i) => `${i}\tC\t80\ttcp\t0.25\t${i}\tF\tSF\tSh\tx`).join('\n');
     const { js, wasm, result } = both(Buffer.from(header + body + '\n'), COLS, 1 << 20, 7);

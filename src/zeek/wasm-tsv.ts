@@ -35,6 +35,12 @@ const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
  */
 const HANDBACK_GRACE = 64;
 
+/**
+ * Chunks above this size stay in JavaScript: linear memory only grows (a 32-bit WASM memory tops
+ * out at 4 GiB), and the pipeline's chunks are 1–4 MiB; only an API caller's huge chunk size gets here.
+ */
+export const MAX_WASM_CHUNK_BYTES = 256 << 20;
+
 export class WasmTsvParser implements TsvAccelerator {
   private readonly k: TsvExports;
   private readonly base: number;
@@ -42,8 +48,9 @@ export class WasmTsvParser implements TsvAccelerator {
   private loaded: Buffer | null = null;
   private taken = 0;
   private handedBack = 0;
+  private tooBig = false;
 
-  constructor(module: WebAssembly.Module = kernelModule()) {
+  constructor(module: WebAssembly.Module = kernelModule(), private readonly maxChunkBytes = MAX_WASM_CHUNK_BYTES) {
     this.k = instantiateSync<TsvExports & Record<string, unknown>>(module, {}).exports as unknown as TsvExports;
     this.base = align(this.k.heapBase());
   }
@@ -53,9 +60,11 @@ export class WasmTsvParser implements TsvAccelerator {
     this.loaded = null;
     this.taken = 0;
     this.handedBack = 0;
+    this.tooBig = false;
   }
 
   takes(plan: TsvPlan): boolean {
+    if (this.tooBig) return false;
     // What the kernel mirrors: a one-byte unset field (Zeek's "-"), an empty field that cannot be
     // read as a bool ("(empty)"), no lenient number columns. A chunk that hands back most lines
     // is finished by parseTsvFast.
@@ -66,6 +75,10 @@ export class WasmTsvParser implements TsvAccelerator {
 
   run(ctx: ChunkContext, plan: TsvPlan, act: Int32Array, out: BatchBuilder, pos: number, end: number): number {
     const b = ctx.buf;
+    if (b.length > this.maxChunkBytes) {
+      this.tooBig = true;
+      return pos; // parseTsvRun is called again and, with takes() false, goes on in parseTsvFast
+    }
     if (this.loaded !== b) this.load(b);
     const nNum = plan.numField.length;
     const nStr = plan.strField.length;
