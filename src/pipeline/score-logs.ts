@@ -119,7 +119,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   // (a JSON log with --format zeek, a dns.log, a log scored before) then never starts a worker.
   // Node 20 can abort the whole process when a worker is terminated while it is still starting up
   // (an assertion in its module loader or platform; seen in CI), so workers are not started for
-  // nothing and are given a moment to settle before an early stop (see stopPool).
+  // nothing and are given a moment to settle before they are stopped (see STOP_SETTLE_MS).
   let pool: Piscina | null = null;
   const startPool = (): Piscina =>
     (pool ??= new Piscina({
@@ -222,28 +222,31 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   } catch (error) {
     await Promise.allSettled(pending);
     sink.discard();
-    await stopPool(pool, true);
+    await stopPool(pool);
     pool = null;
     throw error;
   } finally {
     progress.done();
-    await stopPool(pool, false);
+    await stopPool(pool);
   }
   const rejected = files.reduce((n, f) => n + f.rejected, 0);
   return { files, records, rejected, anomalies, seconds: (performance.now() - started) / 1000, threads, top };
 }
 
-/** Settling time before workers stopped early are terminated (see startPool in scoreLogs). */
-const EARLY_STOP_SETTLE_MS = 100;
-
 /**
- * Terminates the pool. After a failure the workers may have just started, with code still being
- * compiled in the background; terminating an isolate then can abort Node 20 ("Assertion failed:
- * (data.first) != nullptr" in NodePlatform::ForIsolate, seen in CI), so they get a moment first.
+ * Quiet time before workers are terminated, after the last task or an early failure. Node 20 can
+ * abort the whole process when a worker's isolate is torn down while a background job still works
+ * for it (an optimizing compile, a WASM tier-up): "Assertion failed: (data.first) != nullptr" in
+ * NodePlatform::ForIsolate. Seen in CI on early failures (first session) and once in the test
+ * process itself after successful in-process runs (second session); such jobs follow a worker's
+ * hot code by milliseconds, so a moment of quiet lets them finish first.
  */
-async function stopPool(pool: Piscina | null, early: boolean): Promise<void> {
+const STOP_SETTLE_MS = 150;
+
+/** Terminates the pool once its workers have been quiet for STOP_SETTLE_MS (see there). */
+async function stopPool(pool: Piscina | null): Promise<void> {
   if (pool === null || pool.threads.length === 0) return;
-  if (early) await new Promise((resolve) => setTimeout(resolve, EARLY_STOP_SETTLE_MS));
+  await new Promise((resolve) => setTimeout(resolve, STOP_SETTLE_MS));
   await pool.destroy();
 }
 
