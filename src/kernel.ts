@@ -1,9 +1,10 @@
-// The file that owns the forest kernel's WebAssembly (src/output/wasm-lines.ts holds a second
-// instance of the same module, for writing scored lines). It compiles build/release.wasm once per thread, gives
-// each WasmKernel its own instance, and owns the instance's memory plan: the kernel never
-// allocates, so the host lays out every region at byte offsets above the kernel's static data and
-// grows memory itself. After a grow every view on the old buffer is detached, so views are taken
-// fresh from `memory.buffer` at each use.
+// The one file that compiles and instantiates WebAssembly. It compiles build/release.wasm once per
+// thread and hands out instances (kernelInstance): one per WasmKernel, which owns the forest's
+// memory plan below, and one each for the TSV parser (src/zeek/wasm-tsv.ts) and the line writer
+// (src/output/wasm-lines.ts), which plan their own. The kernel never allocates, so each host lays
+// out its regions at byte offsets above the kernel's static data and grows memory itself. After a
+// grow every view on the old buffer is detached, so views are taken fresh from `memory.buffer` at
+// each use.
 
 import { readFileSync } from 'node:fs';
 import { instantiateSync } from '@assemblyscript/loader';
@@ -44,8 +45,26 @@ export function kernelModule(): WebAssembly.Module {
 const PAGE = 65536;
 const ALIGN = 16;
 
-function align(n: number): number {
+/** Rounds up to the 16-byte boundary every region of linear memory starts at. */
+export function align(n: number): number {
   return Math.ceil(n / ALIGN) * ALIGN;
+}
+
+/** Grows `memory` so that it reaches `end` bytes (views on its old buffer are then detached). */
+export function growTo(memory: WebAssembly.Memory, end: number): void {
+  const have = memory.buffer.byteLength;
+  if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+}
+
+/**
+ * A fresh instance of the kernel module, with the first aligned byte above its static data: each
+ * user (the forest, the TSV parser, the line writer) lays out its own memory from there.
+ */
+export function kernelInstance<T extends { memory: WebAssembly.Memory; heapBase(): number }>(module: WebAssembly.Module = kernelModule()): { exports: T; base: number } {
+  // The loader gives us an `abort` import that reads the kernel's message and file:line out of
+  // linear memory and throws it as a JS Error; we use nothing else from it.
+  const exports = instantiateSync<T & Record<string, unknown>>(module, {}).exports as unknown as T;
+  return { exports, base: align(exports.heapBase()) };
 }
 
 /**
@@ -58,17 +77,12 @@ export class WasmKernel {
   private readonly base: number;
 
   constructor(module: WebAssembly.Module = kernelModule()) {
-    // The loader gives us an `abort` import that reads the kernel's message and file:line out of
-    // linear memory and throws it as a JS Error; we use nothing else from it.
-    this.exports = instantiateSync<KernelExports & Record<string, unknown>>(module, {}).exports as unknown as KernelExports;
-    this.base = align(this.exports.heapBase());
+    ({ exports: this.exports, base: this.base } = kernelInstance<KernelExports>(module));
   }
 
   /** Makes sure linear memory reaches `end` bytes. */
   private reserve(end: number): void {
-    const memory = this.exports.memory;
-    const have = memory.buffer.byteLength;
-    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+    growTo(this.exports.memory, end);
   }
 
   /**

@@ -6,8 +6,7 @@
 // Its own instance of the kernel module, apart from the forest's: this memory holds one batch's
 // lines and output at a time, and the plan below is all of it.
 
-import { instantiateSync } from '@assemblyscript/loader';
-import { kernelModule } from '../kernel.js';
+import { align, growTo, kernelInstance, kernelModule } from '../kernel.js';
 import type { RecordBatch } from '../zeek/types.js';
 import { formatZeekRecords, zeekRecordsByteLength } from './zeek-writer.js';
 
@@ -18,9 +17,6 @@ interface LineExports {
   formattedEnd(): number;
 }
 
-const PAGE = 65536;
-const ALIGN = 16;
-const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 const encoder = new TextEncoder();
 
 export class WasmZeekLines {
@@ -28,8 +24,7 @@ export class WasmZeekLines {
   private readonly base: number;
 
   constructor(module: WebAssembly.Module = kernelModule()) {
-    this.k = instantiateSync<LineExports & Record<string, unknown>>(module, {}).exports as unknown as LineExports;
-    this.base = align(this.k.heapBase());
+    ({ exports: this.k, base: this.base } = kernelInstance<LineExports>(module));
   }
 
   /** formatZeekRecords(batch, scores, flags, out, reasons), byte for byte. */
@@ -98,8 +93,6 @@ export class WasmZeekLines {
   }
 
   private reserve(end: number): void {
-    const memory = this.k.memory;
-    const have = memory.buffer.byteLength;
-    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+    growTo(this.k.memory, end);
   }
 }

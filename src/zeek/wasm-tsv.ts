@@ -7,9 +7,8 @@
 // Its own instance of the kernel module (as src/output/wasm-lines.ts): this memory holds one
 // chunk and one batch's columns.
 
-import { instantiateSync } from '@assemblyscript/loader';
 import type { Buffer } from 'node:buffer';
-import { kernelModule } from '../kernel.js';
+import { align, growTo, kernelInstance, kernelModule } from '../kernel.js';
 import { MAX_BATCH_RECORDS, type BatchBuilder } from './batch.js';
 import type { ChunkContext } from './context.js';
 import { TSV_MODES, parseTsvLine, tsvString, type TsvAccelerator, type TsvPlan } from './tsv.js';
@@ -24,9 +23,6 @@ interface TsvExports {
   scanStop(): number;
 }
 
-const PAGE = 65536;
-const ALIGN = 16;
-const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 /**
  * After this many lines of a chunk handed back to JavaScript, with fewer than 16 records taken per
@@ -51,8 +47,7 @@ export class WasmTsvParser implements TsvAccelerator {
   private tooBig = false;
 
   constructor(module: WebAssembly.Module = kernelModule(), private readonly maxChunkBytes = MAX_WASM_CHUNK_BYTES) {
-    this.k = instantiateSync<TsvExports & Record<string, unknown>>(module, {}).exports as unknown as TsvExports;
-    this.base = align(this.k.heapBase());
+    ({ exports: this.k, base: this.base } = kernelInstance<TsvExports>(module));
   }
 
   /** A new chunk: parseChunk calls this first, so no earlier chunk's bytes are ever read. */
@@ -144,8 +139,6 @@ export class WasmTsvParser implements TsvAccelerator {
   }
 
   private reserve(end: number): void {
-    const memory = this.k.memory;
-    const have = memory.buffer.byteLength;
-    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+    growTo(this.k.memory, end);
   }
 }
