@@ -11,6 +11,11 @@ export class InputError extends RangeError {
   override name = 'InputError';
 }
 
+/** The WebAssembly kernel has not been built (or was removed): the message says how to build it. */
+export class KernelMissingError extends Error {
+  override name = 'KernelMissingError';
+}
+
 /** A model file is truncated, corrupted, from another version, or hostile. */
 export class ModelFormatError extends Error {
   override name = 'ModelFormatError';

@@ -8,6 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { instantiateSync } from '@assemblyscript/loader';
+import { KernelMissingError } from './errors.js';
 import { treeBytes } from './layout.js';
 import { sampleHashMask } from './reference.js';
 
@@ -35,7 +36,10 @@ export function kernelModule(): WebAssembly.Module {
     try {
       bytes = readFileSync(WASM_URL);
     } catch (cause) {
-      throw new Error(`cannot read the WASM kernel at ${WASM_URL.pathname}: run \`npm run build\` (or \`npm ci\`) first, or use engine: 'ts'`, { cause });
+      throw new KernelMissingError(
+        `cannot read the WASM kernel at ${WASM_URL.pathname}: run \`npm run build\` (or \`npm ci\`) first, or use the TypeScript engine (--engine ts; engine: 'ts' in the API)`,
+        { cause },
+      );
     }
     compiled = new WebAssembly.Module(new Uint8Array(bytes));
   }

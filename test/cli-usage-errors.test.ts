@@ -2,10 +2,11 @@
 // stderr and exit 2; a model that is not usable is the ModelFormatError's message and exit 1. Never
 // a stack trace, never "this looks like a bug".
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, removeDir, runCli, tempDir, ZEEK_FIXTURES, type CliRun } from './helpers/e2e.js';
+import { REPO, assertBuilt, removeDir, runCli, tempDir, ZEEK_FIXTURES, type CliRun } from './helpers/e2e.js';
 
 const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
 const HINT = ' (run with --help for usage)';
@@ -90,5 +91,26 @@ describe('unusable models: the ModelFormatError message, exit 1, no stack', () =
       'zeek-iforest: not a usable zeek-iforest model: the file is 0 bytes, too short to be a model');
     expectOneLine(await runCli(['score', CONN, '-m', CONN]), 1,
       'zeek-iforest: not a usable zeek-iforest model: it does not start with the ZIFOREST magic bytes (is this a model file written by `zeek-iforest fit`?)');
+  });
+});
+
+describe('an unbuilt WASM kernel: one line that says how to build it, exit 1', () => {
+  it('score with the default engine names the missing file and the two ways on; --engine ts still works', async () => {
+    // A copy of the built package without build/release.wasm (node_modules shared with the repo).
+    const pkg = join(dir, 'unbuilt');
+    mkdirSync(pkg);
+    cpSync(join(REPO, 'dist'), join(pkg, 'dist'), { recursive: true });
+    cpSync(join(REPO, 'package.json'), join(pkg, 'package.json'));
+    symlinkSync(join(REPO, 'node_modules'), join(pkg, 'node_modules'));
+    const cli = join(pkg, 'dist/cli/main.js');
+    const run = (args: string[]): CliRun => {
+      const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+      return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+    };
+    expectOneLine(run(['score', CONN, '-m', model, '-o', join(dir, 'unbuilt.log')]), 1,
+      `zeek-iforest: cannot read the WASM kernel at ${join(pkg, 'build/release.wasm')}: run \`npm run build\` (or \`npm ci\`) first, or use the TypeScript engine (--engine ts; engine: 'ts' in the API)`);
+    const ts = run(['score', CONN, '-m', model, '-o', join(dir, 'unbuilt-ts.log'), '--engine', 'ts']);
+    expect(ts.code, ts.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'unbuilt-ts.log'), 'utf8').split('\n').length).toBeGreaterThan(360);
   });
 });

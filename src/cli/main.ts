@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { InputError, ModelFormatError, OptionError } from '../errors.js';
+import { InputError, KernelMissingError, ModelFormatError, OptionError } from '../errors.js';
 import { AtomicFile } from '../pipeline/atomic-file.js';
 import { fitLogs, type FitLogsOptions } from '../pipeline/fit-logs.js';
 import { scoreLogs } from '../pipeline/score-logs.js';
@@ -162,7 +162,7 @@ function readModelFile(path: string): Uint8Array {
 
 /** Errors that are the user's to fix: print the message, no stack. */
 function isUserError(error: unknown): boolean {
-  return [UsageError, OptionError, InputError, ModelFormatError, FeatureSpecError, NotConnLogError, ZeekParseError, ZeekReadError, OutputFormatError].some((k) => error instanceof k) ||
+  return [UsageError, OptionError, InputError, ModelFormatError, KernelMissingError, FeatureSpecError, NotConnLogError, ZeekParseError, ZeekReadError, OutputFormatError].some((k) => error instanceof k) ||
     (error instanceof Error && (error.name === 'ZeekParseError' || error.name === 'ZeekReadError'));
 }
 
