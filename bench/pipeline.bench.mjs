@@ -46,20 +46,32 @@ function record(task, { seconds, summary }) {
 }
 
 record('fit (one pass, reservoir 65,536, WASM)', runCli(['fit', log, '-o', model]));
-const runs = quick ? 1 : 2;
-for (const [label, args] of [
+// Rounds interleave the commands, so a slow spell of this shared machine falls on all of them
+// alike; each command's best round is reported, and the 1 → 2 thread ratio of every round too.
+const rounds = quick ? 1 : 3;
+const scoreRuns = [
   ['score --threads 1 (WASM)', ['--threads', '1']],
   ['score --threads 2 (WASM)', ['--threads', '2']],
   ['score --threads 2 (TS twin)', ['--threads', '2', '--engine', 'ts']],
-]) {
-  // Best of `runs`: the machine is shared and noisy, and the fastest run is the least disturbed.
-  let best = null;
-  for (let i = 0; i < runs; i++) {
+  // The same as the second, with last run's output still at the output path. The new output is
+  // written beside it and renamed over it; on this VM's ext4 that costs the kernel more (about
+  // 1.4 s of system time for 1.1 GB in side-by-side runs) than writing where a file was just removed.
+  ['score --threads 2 (WASM), replacing an existing output', ['--threads', '2'], { keepOutput: true }],
+];
+const best = new Map();
+const ratios = [];
+for (let round = 0; round < rounds; round++) {
+  const seconds = {};
+  for (const [label, args, { keepOutput = false } = {}] of scoreRuns) {
+    // Every run but the "replacing" one starts as a new user's would: no file at the output path.
+    if (!keepOutput) rmSync(out, { force: true });
     const r = runCli(['score', log, '-m', model, '-o', out, ...args]);
-    if (best === null || r.seconds < best.seconds) best = r;
+    seconds[label] = r.seconds;
+    if (!best.has(label) || r.seconds < best.get(label).seconds) best.set(label, r);
   }
-  record(label, best);
+  ratios.push(seconds[scoreRuns[0][0]] / seconds[scoreRuns[1][0]]);
 }
+for (const [label] of scoreRuns) record(label, best.get(label));
 rmSync(out, { force: true });
 
 // Where one thread's time goes, stage by stage, over the first ~200 MB, done as a worker does it
@@ -119,5 +131,5 @@ console.table(results.map((r) => ({
 const t1 = results.find((r) => r.task === 'score --threads 1 (WASM)');
 const t2 = results.find((r) => r.task === 'score --threads 2 (WASM)');
 const ts2 = results.find((r) => r.task === 'score --threads 2 (TS twin)');
-console.log(`speed-up 1 → 2 threads: ${(t1.seconds / t2.seconds).toFixed(2)}×; WASM vs TS twin end to end (2 threads): ${(ts2.seconds / t2.seconds).toFixed(2)}×`);
-saveResults('pipeline', { input: { rows, bytes }, results, speedup2: t1.seconds / t2.seconds, wasmVsTs: ts2.seconds / t2.seconds });
+console.log(`speed-up 1 → 2 threads: ${(t1.seconds / t2.seconds).toFixed(2)}× (best runs; each round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}); WASM vs TS twin end to end (2 threads): ${(ts2.seconds / t2.seconds).toFixed(2)}×`);
+saveResults('pipeline', { input: { rows, bytes }, results, speedup2: t1.seconds / t2.seconds, speedup2ByRound: ratios, wasmVsTs: ts2.seconds / t2.seconds });
