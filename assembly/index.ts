@@ -8,6 +8,7 @@ export { drawSample, growTree } from './fit';
 export { addPathLengths } from './score';
 export { formatScoredLines, formattedEnd } from './format';
 export { scanTsv, scanStop } from './tsv';
+export { dictBytes, dictCount, dictReset } from './dictionary';
 
 /** First byte the host may use: static data ends below it. Called once per instance. */
 export function heapBase(): usize {

@@ -4,6 +4,9 @@
 // take (a blank or '#' line, a bad or unusual value, a wrong field count, a long line) stops it at
 // that line's start, and the host hands the line to the JS parser, which decides and reports it.
 // So the two give the same records and the same rejections (test/zeek-wasm-tsv.test.ts).
+// String values also get dictionary ids (assembly/dictionary.ts), so the host makes each text once.
+
+import { dictId } from './dictionary';
 
 /**
  * The mode of a requested number column, as in tsv.ts: 0 NUMERIC and 1 TIME read digits with at
@@ -34,14 +37,18 @@ export function scanStop(): u32 {
  *   nums: f64 number columns, column j at nums + j * colRows * 8 (colRows ≥ maxRows)
  *   strs: u32 (start, end) pairs, string column j at strs + j * colRows * 8
  *   starts, ends: u32 per record: its line's start and content end (before "\r\n" or "\n")
+ *   ids: i32 dictionary id of each string value (or -1), column j at ids + j * colRows * 4;
+ *     only when `dict` (the dictionary's place, see dictionary.ts) is not 0
  * sep is the one-byte separator (< 0x20), unset0 the one-byte unset field.
  */
 export function scanTsv(
   buf: usize, pos: u32, end: u32, nFields: u32, act: usize, modes: usize, sep: u32, unset0: u32,
   maxLine: u32, maxRows: u32, colRows: u32, nums: usize, strs: usize, starts: usize, ends: usize,
+  ids: usize, dict: usize,
 ): u32 {
   const last = nFields - 1;
   const colBytes = <usize>colRows << 3;
+  const colIdBytes = <usize>colRows << 2;
   let r: u32 = 0;
   while (pos < end && r < maxRows) {
     const start = pos;
@@ -98,9 +105,11 @@ export function scanTsv(
         i = controlByte(buf, i, end);
         c = i < end ? <u32>load<u8>(buf + i) : 0x0a;
         if (a < -1) {
-          const at = strs + <usize>(-2 - a) * colBytes + (<usize>r << 3);
+          const j = <usize>(-2 - a);
+          const at = strs + j * colBytes + (<usize>r << 3);
           store<u32>(at, s);
           store<u32>(at + 4, i);
+          if (dict != 0) store<i32>(ids + j * colIdBytes + (<usize>r << 2), dictId(dict, buf + s, i - s));
         }
       }
       if (c != sep) break;

@@ -2,7 +2,7 @@
 // only then call commit(): a line rejected half-way leaves nothing behind, because the next record
 // overwrites the same slot.
 
-import type { ColumnRequest, RecordBatch, ZeekHeader } from './types.js';
+import type { ColumnRequest, RecordBatch, StringIds, ZeekHeader } from './types.js';
 
 /**
  * Most records in one batch. A longer run under one header is split into several batches: V8
@@ -31,6 +31,10 @@ export class ColumnArrays {
     return new Uint32Array(this.lend(this.u32.pop() ?? new ArrayBuffer(MAX_BATCH_RECORDS * 4)));
   }
 
+  int32(): Int32Array {
+    return new Int32Array(this.lend(this.u32.pop() ?? new ArrayBuffer(MAX_BATCH_RECORDS * 4)));
+  }
+
   /**
    * Takes back the typed arrays of batches parsed with this store. The batches must not be used
    * afterwards: their numbers, lines, starts and ends will be overwritten by later parses.
@@ -41,6 +45,7 @@ export class ColumnArrays {
       this.keep(this.u32, b.starts.buffer);
       this.keep(this.u32, b.ends.buffer);
       for (const a of b.numbers.values()) this.keep(this.f64, a.buffer);
+      if (b.stringIds !== undefined) for (const a of b.stringIds.columns.values()) this.keep(this.u32, a.buffer);
     }
   }
 
@@ -71,6 +76,10 @@ export class BatchBuilder {
   num: Float64Array[];
   /** One array per requested 'string' column, in request order. */
   str: (string | null)[][];
+  /** Dictionary ids of the string columns' values (see StringIds), once a parser turns them on with useIds. */
+  ids: Int32Array[] | null = null;
+  private idEpoch = 0;
+  private idLimit = 0;
 
   constructor(
     readonly header: ZeekHeader,
@@ -121,12 +130,34 @@ export class BatchBuilder {
     this.starts = grow(this.starts, new Uint32Array(cap));
     this.ends = grow(this.ends, new Uint32Array(cap));
     this.num = this.num.map((a) => grow(a, new Float64Array(cap)));
+    if (this.ids !== null) this.ids = this.ids.map((a) => grow(a, new Int32Array(cap)));
     for (const a of this.str) a.length = cap;
     this.capacity = cap;
   }
 
+  /**
+   * Gives this batch's string columns ids of epoch `epoch` (all below `limit`): the parser that
+   * turns them on writes them; every record committed here (by a JavaScript parser) gets -1, and
+   * so do the records already in the batch.
+   */
+  useIds(epoch: number, limit: number): void {
+    if (this.ids === null) {
+      const arrays = this.arrays;
+      this.ids = this.strNames.map(() => (arrays !== null ? arrays.int32() : new Int32Array(this.capacity)));
+      for (const a of this.ids) a.fill(-1, 0, this.length);
+    }
+    this.idEpoch = epoch;
+    this.idLimit = limit;
+  }
+
+  /** The epoch of this batch's ids, or null when it has none. */
+  get idsEpoch(): number | null {
+    return this.ids === null ? null : this.idEpoch;
+  }
+
   commit(line: number, start: number, end: number): void {
     const n = this.length;
+    if (this.ids !== null) for (const a of this.ids) a[n] = -1;
     this.lines[n] = line;
     this.starts[n] = start;
     this.ends[n] = end;
@@ -135,7 +166,7 @@ export class BatchBuilder {
 
   finish(header: ZeekHeader = this.header): RecordBatch {
     const n = this.length;
-    const fit = <T extends Float64Array | Uint32Array>(a: T): T =>
+    const fit = <T extends Float64Array | Uint32Array | Int32Array>(a: T): T =>
       (a.length === n ? a : this.arrays !== null ? a.subarray(0, n) : a.slice(0, n)) as T;
     const numbers = new Map<string, Float64Array>();
     this.numNames.forEach((name, j) => numbers.set(name, fit(this.num[j])));
@@ -145,6 +176,11 @@ export class BatchBuilder {
       a.length = n;
       strings.set(name, a);
     });
+    let stringIds: StringIds | undefined;
+    if (this.ids !== null) {
+      const ids = this.ids;
+      stringIds = { epoch: this.idEpoch, limit: this.idLimit, columns: new Map(this.strNames.map((name, j) => [name, fit(ids[j])])) };
+    }
     return {
       header,
       length: n,
@@ -154,11 +190,12 @@ export class BatchBuilder {
       ends: fit(this.ends),
       numbers,
       strings,
+      ...(stringIds === undefined ? {} : { stringIds }),
     };
   }
 }
 
-function grow<T extends Float64Array | Uint32Array>(from: T, to: T): T {
+function grow<T extends Float64Array | Uint32Array | Int32Array>(from: T, to: T): T {
   to.set(from);
   return to;
 }

@@ -289,7 +289,7 @@ function boolValue(x: number): number {
 }
 
 /** The columns featurize reads; a RecordBatch is one. */
-export type FeatureColumns = Pick<RecordBatch, 'length' | 'numbers' | 'strings'>;
+export type FeatureColumns = Pick<RecordBatch, 'length' | 'numbers' | 'strings' | 'stringIds'>;
 
 function column<T extends { length: number }>(src: FeatureColumns, kind: 'number' | 'string', field: string): T {
   const col = (kind === 'number' ? src.numbers : src.strings).get(field) as T | undefined;
@@ -361,8 +361,32 @@ function makeEncoder(def: FeatureDef, spec: FeatureSpec): Encoder {
       const codes = new Map<CategoryKey, number>();
       table.values.forEach((v, i) => codes.set(v, table.codes[i]));
       const unseen = table.unseenCode;
+      // With the parser's dictionary ids (RecordBatch.stringIds), each id's code is looked up once
+      // per epoch; NaN marks an id not seen yet.
+      let idEpoch = -1;
+      let codeOfId = new Float32Array(0);
       return (src, n, out, j, stride) => {
         const a = stringColumn(src, f0);
+        const ids = src.stringIds?.columns.get(f0);
+        if (ids !== undefined && ids.length >= n) {
+          const { epoch, limit } = src.stringIds!;
+          if (epoch !== idEpoch) {
+            // limit comes with the batch: an API caller's could be anything, so it is capped.
+            if (codeOfId.length < limit) codeOfId = new Float32Array(Math.min(limit, MAX_CODED_IDS));
+            codeOfId.fill(NaN);
+            idEpoch = epoch;
+          }
+          const known = codeOfId.length;
+          for (let r = 0, o = j; r < n; r++, o += stride) {
+            const id = ids[r];
+            if (id >= 0 && id < known) {
+              let c = codeOfId[id];
+              if (c !== c) c = codeOfId[id] = codes.get(a[r]) ?? unseen;
+              out[o] = c;
+            } else out[o] = codes.get(a[r]) ?? unseen;
+          }
+          return;
+        }
         // Logs come in runs (tcp, tcp, tcp…): comparing with the previous value is cheaper than hashing.
         let last: CategoryKey | undefined;
         let code = unseen;
@@ -414,6 +438,9 @@ function makeEncoder(def: FeatureDef, spec: FeatureSpec): Encoder {
     }
   }
 }
+
+/** Most dictionary ids a categorical encoder keeps codes for (the WASM parser gives 16,384). */
+const MAX_CODED_IDS = 65_536;
 
 const PORTS = 65_536;
 const MAX_FLAT_PROTOS = 8;

@@ -57,6 +57,22 @@ export interface RecordBatch {
   numbers: Map<string, Float64Array>;
   /** The requested 'string' columns, by field name. */
   strings: Map<string, (string | null)[]>;
+  /** Dictionary ids of the string columns' values, when the parser gives them (the WASM parser does). */
+  stringIds?: StringIds;
+}
+
+/**
+ * Small integer ids of string values: within one epoch, equal ids (≥ 0) mean equal text, so a
+ * consumer can work something out once per id instead of once per record (featurize's codes).
+ * -1: the value has no id; read its string.
+ */
+export interface StringIds {
+  /** Ids of different epochs are unrelated, even from one parser. */
+  epoch: number;
+  /** Ids are below this. */
+  limit: number;
+  /** Per requested string column, one id per record. */
+  columns: Map<string, Int32Array>;
 }
 
 /** One input line that was not turned into a record, and why. */

@@ -4,8 +4,12 @@
 // and makes the strings. A line the kernel does not take goes to parseTsvLine, as in
 // parseTsvFast, so the records and rejections are the same (test/zeek-wasm-tsv.test.ts).
 //
-// Its own instance of the kernel module (as src/output/wasm-lines.ts): this memory holds one
-// chunk and one batch's columns.
+// The kernel also gives each short string value a dictionary id (assembly/dictionary.ts). This
+// file makes each id's text once, and hands the ids on with the batch (RecordBatch.stringIds), so
+// featurize codes a categorical value once per id instead of hashing a string per record.
+//
+// Its own instance of the kernel module (as src/output/wasm-lines.ts): this memory holds the
+// dictionary, one chunk and one batch's columns.
 
 import type { Buffer } from 'node:buffer';
 import { align, growTo, kernelInstance, kernelModule } from '../kernel.js';
@@ -19,9 +23,19 @@ interface TsvExports {
   scanTsv(
     buf: number, pos: number, end: number, nFields: number, act: number, modes: number, sep: number, unset0: number,
     maxLine: number, maxRows: number, colRows: number, nums: number, strs: number, starts: number, ends: number,
+    ids: number, dict: number,
   ): number;
   scanStop(): number;
+  dictBytes(): number;
+  dictReset(dict: number, maxIds: number): void;
+  dictCount(): number;
 }
+
+/** Most dictionary ids between resets (assembly/dictionary.ts's MAX_IDS). */
+export const MAX_STRING_IDS = 16384;
+
+/** Epochs of string ids, unique across every parser of this thread (see StringIds). */
+let epochs = 0;
 
 
 /**
@@ -39,15 +53,37 @@ export const MAX_WASM_CHUNK_BYTES = 256 << 20;
 
 export class WasmTsvParser implements TsvAccelerator {
   private readonly k: TsvExports;
+  /** The dictionary's place in linear memory; the chunk is copied above it, at `base`. */
+  private readonly dictAt: number;
   private readonly base: number;
+  /** The ids' epoch: a new one whenever the dictionary is emptied or the texts of its ids change. */
+  private epoch = 0;
+  /** Text of each id of this epoch, once made (undefined until then). */
+  private texts: (string | null | undefined)[] = [];
+  /** What the texts were made under: the plan's unset and empty strings decide them (tsvString). */
+  private textsUnset: Buffer | null = null;
+  private textsEmpty: Buffer | null = null;
   /** The chunk in linear memory, or null until a run needs it (see begin). */
   private loaded: Buffer | null = null;
   private taken = 0;
   private handedBack = 0;
   private tooBig = false;
 
-  constructor(module: WebAssembly.Module = kernelModule(), private readonly maxChunkBytes = MAX_WASM_CHUNK_BYTES) {
-    ({ exports: this.k, base: this.base } = kernelInstance<TsvExports>(module));
+  /**
+   * @param maxIds most dictionary ids before it is emptied again (≤ MAX_STRING_IDS; small in tests,
+   *   to exercise a full dictionary).
+   */
+  constructor(
+    module: WebAssembly.Module = kernelModule(),
+    private readonly maxChunkBytes = MAX_WASM_CHUNK_BYTES,
+    private readonly maxIds = MAX_STRING_IDS,
+  ) {
+    let heap: number;
+    ({ exports: this.k, base: heap } = kernelInstance<TsvExports>(module));
+    this.dictAt = heap;
+    this.base = align(heap + this.k.dictBytes());
+    this.reserve(this.base);
+    this.resetIds();
   }
 
   /** A new chunk: parseChunk calls this first, so no earlier chunk's bytes are ever read. */
@@ -84,15 +120,18 @@ export class WasmTsvParser implements TsvAccelerator {
     const startsAt = strsAt + nStr * MAX_BATCH_RECORDS * 8;
     const endsAt = startsAt + MAX_BATCH_RECORDS * 4;
     this.reserve(endsAt + MAX_BATCH_RECORDS * 4);
+    const idsAt = endsAt + MAX_BATCH_RECORDS * 4;
+    this.reserve(idsAt + nStr * MAX_BATCH_RECORDS * 4);
     new Int32Array(this.k.memory.buffer, actAt, act.length).set(act);
     new Uint8Array(this.k.memory.buffer, modesAt, nNum).set(plan.numMode);
 
     while (pos < end && !out.full && b[pos] !== 0x23) {
+      const withIds = this.idsFor(plan, out);
       const rows = this.k.scanTsv(
         this.base, pos, end, plan.nFields, actAt, modesAt, plan.sep, plan.unset[0], ctx.maxLineBytes,
-        MAX_BATCH_RECORDS - out.length, MAX_BATCH_RECORDS, numsAt, strsAt, startsAt, endsAt,
+        MAX_BATCH_RECORDS - out.length, MAX_BATCH_RECORDS, numsAt, strsAt, startsAt, endsAt, idsAt, withIds ? this.dictAt : 0,
       );
-      if (rows > 0) this.append(ctx, plan, out, rows, numsAt, strsAt, startsAt, endsAt);
+      if (rows > 0) this.append(ctx, plan, out, rows, numsAt, strsAt, startsAt, endsAt, withIds ? idsAt : -1);
       pos = this.k.scanStop();
       if (pos < end && !out.full && b[pos] !== 0x23) {
         // A line the kernel left: parseTsvLine takes it, or rejects it, or counts it as blank.
@@ -104,7 +143,41 @@ export class WasmTsvParser implements TsvAccelerator {
     return pos;
   }
 
-  private append(ctx: ChunkContext, plan: TsvPlan, out: BatchBuilder, rows: number, numsAt: number, strsAt: number, startsAt: number, endsAt: number): void {
+  /**
+   * Gets the dictionary and `out` ready for a kernel call, and says whether the call gives ids:
+   * not when `out` already holds ids of an earlier epoch (its records then get -1).
+   */
+  private idsFor(plan: TsvPlan, out: BatchBuilder): boolean {
+    if (this.textsUnset === null || !plan.unset.equals(this.textsUnset) || !plan.empty.equals(this.textsEmpty!)) {
+      // Another header's unset or empty string: the same bytes may now read as another text.
+      this.newEpoch();
+      this.textsUnset = plan.unset;
+      this.textsEmpty = plan.empty;
+    }
+    // A full dictionary gives no new ids (-1): it is emptied when a batch starts, so that no batch
+    // holds ids of two epochs.
+    if (out.length === 0 && this.k.dictCount() >= this.maxIds) this.resetIds();
+    const held = out.idsEpoch;
+    if (held === this.epoch) return true;
+    if (held !== null && out.length > 0) return false;
+    out.useIds(this.epoch, this.maxIds);
+    return true;
+  }
+
+  private resetIds(): void {
+    this.k.dictReset(this.dictAt, this.maxIds);
+    this.newEpoch();
+  }
+
+  private newEpoch(): void {
+    this.epoch = ++epochs;
+    this.texts = [];
+  }
+
+  private append(
+    ctx: ChunkContext, plan: TsvPlan, out: BatchBuilder, rows: number, numsAt: number, strsAt: number, startsAt: number, endsAt: number,
+    idsAt: number,
+  ): void {
     const memory = this.k.memory.buffer;
     const n0 = out.length;
     out.room(rows);
@@ -114,14 +187,32 @@ export class WasmTsvParser implements TsvAccelerator {
       else out.num[j].set(new Float64Array(memory, numsAt + j * MAX_BATCH_RECORDS * 8, rows), n0);
     }
     const b = ctx.buf;
+    const texts = this.texts;
     for (let j = 0; j < strField.length; j++) {
       const col = out.str[j];
+      const outIds = out.ids === null ? null : out.ids[j];
       if (strField[j] < 0) {
         col.fill(null, n0, n0 + rows);
+        outIds?.fill(-1, n0, n0 + rows);
         continue;
       }
       const at = new Uint32Array(memory, strsAt + j * MAX_BATCH_RECORDS * 8, rows * 2);
-      for (let r = 0; r < rows; r++) col[n0 + r] = tsvString(plan, b, at[2 * r], at[2 * r + 1]);
+      if (idsAt < 0 || outIds === null) {
+        for (let r = 0; r < rows; r++) col[n0 + r] = tsvString(plan, b, at[2 * r], at[2 * r + 1]);
+        outIds?.fill(-1, n0, n0 + rows);
+        continue;
+      }
+      const ids = new Int32Array(memory, idsAt + j * MAX_BATCH_RECORDS * 4, rows);
+      outIds.set(ids, n0);
+      for (let r = 0; r < rows; r++) {
+        const id = ids[r];
+        let text = id >= 0 ? texts[id] : undefined;
+        if (text === undefined) {
+          text = tsvString(plan, b, at[2 * r], at[2 * r + 1]);
+          if (id >= 0) texts[id] = text;
+        }
+        col[n0 + r] = text;
+      }
     }
     out.starts.set(new Uint32Array(memory, startsAt, rows), n0);
     out.ends.set(new Uint32Array(memory, endsAt, rows), n0);
