@@ -4,7 +4,7 @@
 // An output that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written to
 // directly: renaming a file over it would replace the device itself.
 
-import { closeSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, realpathSync, renameSync, statSync, unlinkSync, write, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { OptionError } from '../errors.js';
 
@@ -68,6 +68,21 @@ export class AtomicFile {
     const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
     let done = 0;
     while (done < data.length) done += writeSync(this.fd, data, done, data.length - done);
+  }
+
+  /**
+   * write() on libuv's thread pool: the main thread stays free to hand the workers their next
+   * chunks while the kernel copies the bytes. The bytes must not change until it resolves.
+   */
+  async writeInBackground(bytes: Uint8Array): Promise<void> {
+    let done = 0;
+    while (done < bytes.length) {
+      const fd = this.fd;
+      if (fd === null) throw new Error(`${this.path}: already closed`);
+      done += await new Promise<number>((resolve, reject) => {
+        write(fd, bytes, done, bytes.length - done, null, (error, n) => (error ? reject(error) : resolve(n)));
+      });
+    }
   }
 
   /** Closes and renames into place. */

@@ -288,8 +288,8 @@ function openSink(out: string | NodeJS.WritableStream | null): Sink {
   if (out === null) return { write: async () => {}, releasesWritten: true, commit: async () => {}, discard: () => {} };
   if (typeof out === 'string') {
     const file = new AtomicFile(out);
-    // AtomicFile writes synchronously: the bytes are in the kernel when write() returns.
-    return { write: async (b) => file.write(b), releasesWritten: true, commit: async () => file.commit(), discard: () => file.discard() };
+    // The bytes are in the kernel when write() resolves.
+    return { write: async (b) => file.writeInBackground(typeof b === 'string' ? Buffer.from(b) : b), releasesWritten: true, commit: async () => file.commit(), discard: () => file.discard() };
   }
   return {
     // A stream may queue the buffer itself until it is flushed.
