@@ -94,9 +94,9 @@ describe('Zeek btest baselines', () => {
     expect(rows[1]).toMatchObject({ _stream: 'conn', '_innerLogged.a': 1, '_innerLogged.d': '4,2,3,1', _system_name: null, uid: 'C0LAHyvtKSQHyJxIl', orig_bytes: 38 });
   });
 
-  it('addresses renamed and scope-separated fields by the name in #fields', async () => {
+  it('addresses renamed and scope-separated fields by the name in #fields, and "_"-scoped ones by their dotted names too', async () => {
     const a = await readAll(fixture('btest/scripts.base.frameworks.logging.scope_sep_conn.log'), [...str('id_orig_h', 'id.orig_h'), ...num('id_resp_p')]);
-    expect(a.rows[0]).toMatchObject({ id_orig_h: '173.192.163.128', 'id.orig_h': null, id_resp_p: 6705 });
+    expect(a.rows[0]).toMatchObject({ id_orig_h: '173.192.163.128', 'id.orig_h': '173.192.163.128', id_resp_p: 6705 });
     const b = await readAll(fixture('btest/scripts.base.frameworks.logging.field-name-map_conn.log'), [...str('src', 'dst'), ...num('src_port', 'dst_port')]);
     expect(b.rows[0]).toMatchObject({ src: '173.192.163.128', dst: '141.142.220.235', src_port: 80, dst_port: 6705 });
   });

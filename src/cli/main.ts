@@ -59,6 +59,11 @@ function report(text: string): void {
   process.stderr.write(`${text}\n`);
 }
 
+/** On stderr, with --json too: a script's stdout stays one JSON object. */
+function warn(warnings: readonly string[]): void {
+  for (const w of warnings) report(`zeek-iforest: warning: ${w}`);
+}
+
 const program = new Command('zeek-iforest')
   .description('Isolation Forest anomaly detection for Zeek conn logs (TSV, JSON, gzip, stdin as -)')
   .version(VERSION)
@@ -77,6 +82,7 @@ fitOptions(commonOptions(program.command('run', { isDefault: true })
   .action(async (logs: string[], o: FitFlags & { top: number; threads?: number }) => {
     if (logs.includes('-')) throw new UsageError('the one-go mode reads its logs twice (fit, then score), so it cannot take stdin: use `fit` then `score`');
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
+    warn(fitted.warnings);
     const scored = await scoreLogs(logs, { model: fitted.forest.toBytes(), threads: o.threads, top: o.top, strict: o.strict, progress: true });
     if (o.json) {
       process.stdout.write(summaryJson({ command: 'run', files: scored.files, records: scored.records, rejected: scored.rejected, anomalies: scored.anomalies, threshold: fitted.forest.threshold, seconds: fitted.seconds + scored.seconds, top: scored.top.map((c) => ({ file: c.file, line: c.line, score: c.score, reason: c.reason })) }) + '\n');
@@ -93,6 +99,7 @@ fitOptions(commonOptions(program.command('fit')
   .requiredOption('-o, --output <model>', 'model file to write')))
   .action(async (logs: string[], o: FitFlags & { output: string }) => {
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
+    warn(fitted.warnings);
     // Whole or not at all, like score's output: a Ctrl-C here never leaves half a model.
     const model = new AtomicFile(o.output);
     model.write(fitted.forest.toBytes());

@@ -4,7 +4,7 @@
 
 import type { EngineName } from '../engine.js';
 import { IsolationForest } from '../forest.js';
-import { ConnFeatureLearner, assertConnLog, type ConnFeatureOptions } from '../zeek/features.js';
+import { ConnFeatureLearner, FieldPresence, assertConnLog, type ConnFeatureOptions } from '../zeek/features.js';
 import type { Source } from '../zeek/input.js';
 import { readZeekLog } from '../zeek/reader.js';
 import type { ReadStats } from '../zeek/types.js';
@@ -35,6 +35,8 @@ export interface FitLogsResult {
   /** Rows the forest was fitted on (the reservoir sample). */
   sampled: number;
   seconds: number;
+  /** Things the user should know about the model, one sentence each (features that learnt nothing). */
+  warnings: string[];
 }
 
 export async function fitLogs(sources: readonly Source[], options: FitLogsOptions = {}): Promise<FitLogsResult> {
@@ -43,6 +45,7 @@ export async function fitLogs(sources: readonly Source[], options: FitLogsOption
   const learnerOptions: ConnFeatureOptions = { seed, sampleSize: options.reservoir ?? 65_536 };
   if (options.features !== undefined) learnerOptions.features = options.features;
   const learner = new ConnFeatureLearner(learnerOptions);
+  const presence = new FieldPresence(learner.columns);
   const maxLineBytes = options.maxLineBytes ?? 1 << 20;
   const files: ReadStats[] = [];
   const progress = new Progress(null, options.progress ?? false);
@@ -56,6 +59,7 @@ export async function fitLogs(sources: readonly Source[], options: FitLogsOption
       for await (const batch of reader.batches) {
         assertConnLog(batch.header, file);
         learner.observe(batch);
+        presence.observe(batch);
         records += batch.length;
         if (options.progress) progress.update(reader.stats().bytesRead, records);
       }
@@ -74,5 +78,8 @@ export async function fitLogs(sources: readonly Source[], options: FitLogsOption
     trees: options.trees, sampleSize: options.sampleSize, seed, engine: options.engine,
     contamination: options.contamination ?? 'auto', featureSpec: spec,
   });
-  return { forest, files, records, rejected, sampled: sample.nRows, seconds: (performance.now() - started) / 1000 };
+  const warnings = presence.unsetFeatures(spec).map(({ feature, fields }) =>
+    `feature ${feature}: no record has ${fields.join(' or ')} set, so it is the same for every record and isolates nothing`
+    + (fields.some((f) => f.startsWith('id.')) ? ' (does this log name its id fields otherwise?)' : ''));
+  return { forest, files, records, rejected, sampled: sample.nRows, seconds: (performance.now() - started) / 1000, warnings };
 }

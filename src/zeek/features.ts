@@ -144,6 +144,42 @@ export function assertConnLog(header: ZeekHeader, file: string): void {
   );
 }
 
+/**
+ * Watches which of the requested fields ever carry a value, batch by batch: a feature whose fields
+ * are never set gives every record the same value and isolates nothing, which a user should hear
+ * about (a log whose fields are named otherwise, a site without Site::local_nets).
+ */
+export class FieldPresence {
+  private readonly waiting: Set<string>;
+
+  constructor(columns: readonly ColumnRequest[]) {
+    this.waiting = new Set(columns.map((c) => c.name));
+  }
+
+  observe(batch: Pick<RecordBatch, 'length' | 'numbers' | 'strings'>): void {
+    if (this.waiting.size === 0) return;
+    for (const name of this.waiting) {
+      const num = batch.numbers.get(name);
+      const str = batch.strings.get(name);
+      // Stops at the first value: a field that is there costs one look per batch.
+      let set = false;
+      if (num !== undefined) for (let r = 0; r < batch.length && !set; r++) set = !Number.isNaN(num[r]);
+      if (str !== undefined) for (let r = 0; r < batch.length && !set; r++) set = str[r] !== null;
+      if (set) this.waiting.delete(name);
+    }
+  }
+
+  /** For each feature of `spec` that reads a field no record had set: the feature and those fields. */
+  unsetFeatures(spec: FeatureSpec): { feature: ConnFeatureName; fields: string[] }[] {
+    const out: { feature: ConnFeatureName; fields: string[] }[] = [];
+    for (const name of spec.features) {
+      const fields = DEFS.get(name)!.fields.filter((f) => this.waiting.has(f));
+      if (fields.length > 0) out.push({ feature: name, fields });
+    }
+    return out;
+  }
+}
+
 /** An untrusted spec (e.g. from a model file) that cannot be used. */
 export class FeatureSpecError extends Error {
   override name = 'FeatureSpecError';

@@ -11,6 +11,7 @@ import { BatchBuilder } from './batch.js';
 import { ChunkContext } from './context.js';
 import { jsonHeader } from './header.js';
 import { parseIsoTime, parseNumberText } from './numbers.js';
+import { scopedWithUnderscore } from './field-names.js';
 import type { ZeekHeader } from './types.js';
 
 /** Per-batch state: the keys seen, in first-seen order, and the log's `_path`. */
@@ -31,6 +32,9 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 function lookup(obj: { [k: string]: Json }, name: string): Json | undefined {
   if (Object.hasOwn(obj, name)) return obj[name];
   if (!name.includes('.')) return undefined;
+  // Zeek's scope separator set to "_" (see field-names.ts).
+  const scoped = scopedWithUnderscore(name);
+  if (Object.hasOwn(obj, scoped)) return obj[scoped];
   let cur: Json | undefined = obj;
   for (const part of name.split('.')) {
     if (cur === null || typeof cur !== 'object' || Array.isArray(cur) || !Object.hasOwn(cur, part)) {

@@ -6,6 +6,7 @@ import { Buffer } from 'node:buffer';
 import { BatchBuilder } from './batch.js';
 import { ChunkContext, quote } from './context.js';
 import { spacedTail } from './header.js';
+import { fieldIndex } from './field-names.js';
 import { parseIsoTime, parseNumberBytes } from './numbers.js';
 import { cachedValue } from './strings.js';
 import type { ZeekHeader } from './types.js';
@@ -62,13 +63,11 @@ export function tsvPlan(header: ZeekHeader, numNames: readonly string[], strName
   const hit = plans.get(header);
   if (hit !== undefined && hit.numNames === numNames && hit.strNames === strNames) return hit.plan;
   const index = new Map<string, number>();
-  header.fields.forEach((f, i) => {
-    if (!index.has(f)) index.set(f, i);
-  });
+  for (const n of [...numNames, ...strNames]) index.set(n, fieldIndex(header.fields, n));
   const sepBytes = Buffer.from(header.separator, 'latin1');
   const tail = spacedTail(header);
-  const numField = Int32Array.from(numNames, (n) => index.get(n) ?? -1);
-  const strField = Int32Array.from(strNames, (n) => index.get(n) ?? -1);
+  const numField = Int32Array.from(numNames, (n) => index.get(n)!);
+  const strField = Int32Array.from(strNames, (n) => index.get(n)!);
   let act: Int32Array | null = new Int32Array(header.fields.length).fill(-1);
   numField.forEach((f, j) => {
     if (f >= 0) act![f] = j;
@@ -88,7 +87,7 @@ export function tsvPlan(header: ZeekHeader, numNames: readonly string[], strName
     unset: Buffer.from(header.unsetField, 'latin1'),
     empty: Buffer.from(header.emptyField, 'latin1'),
     numField,
-    numMode: Uint8Array.from(numNames, (n) => numberMode(header.types[index.get(n) ?? -1] ?? '')),
+    numMode: Uint8Array.from(numNames, (n) => numberMode(header.types[index.get(n)!] ?? '')),
     strField,
     act,
     absentNum: Int32Array.from(numField.keys()).filter((j) => numField[j] < 0),
