@@ -59,6 +59,16 @@ describe('zeekHeaderWithScore', () => {
     );
   });
 
+  it('pads a #types line shorter than #fields, so that the new fields keep their own types', () => {
+    const h = headerOf(['#fields\tts\tuid\tproto', '#types\ttime']);
+    const out = zeekHeaderWithScore(h, true).split('\n');
+    expect(out).toContain('#fields\tts\tuid\tproto\tanomaly_score\tanomaly');
+    expect(out).toContain('#types\ttime\tstring\tstring\tdouble\tbool');
+    // Read back, anomaly_score is a double again.
+    const back = headerOf(out.filter((l) => l !== ''));
+    expect(back.types[back.fields.indexOf('anomaly_score')]).toBe('double');
+  });
+
   it('escapes any separator as Zeek does and joins with it', () => {
     const h = headerOf([]);
     h.separator = '|';

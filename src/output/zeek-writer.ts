@@ -99,7 +99,14 @@ export function zeekHeaderWithScore(header: ZeekHeader, withAnomaly: boolean, wi
         lines.push((d ?? ['#fields', ...header.fields].join(sep)) + sep + names.join(sep));
         break;
       case '#types':
-        if (d !== undefined) lines.push(d + sep + types.join(sep));
+        if (d !== undefined) {
+          // A #types line shorter than #fields (the reader gives the missing ones no type) would
+          // type our fields as the log's last ones: pad it so that anomaly_score stays a double.
+          // Zeek has no "unknown" type; string is what any reader can take a value as.
+          const fieldCells = (found.get('#fields') ?? ['#fields', ...header.fields].join(sep)).split(sep).length;
+          const missing = Math.max(0, fieldCells - d.split(sep).length);
+          lines.push([d, ...Array<string>(missing).fill('string'), ...types].join(sep));
+        }
         else if (header.types.length > 0 && header.types.every((t) => t !== '')) {
           lines.push(['#types', ...header.types, ...types].join(sep));
         }
