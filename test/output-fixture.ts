@@ -77,6 +77,34 @@ export function batchOf(text: string, header?: ZeekHeader): RecordBatch {
   };
 }
 
+/** A batch over log bytes under `header`: every line that is not empty or a directive is a record. */
+export function batchOfBytes(source: Uint8Array, header: ZeekHeader): RecordBatch {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const lineNos: number[] = [];
+  let start = 0;
+  for (let line = 1; start < source.length; line++) {
+    let end = source.indexOf(10, start);
+    if (end < 0) end = source.length;
+    if (end > start && source[start] !== 0x23) {
+      starts.push(start);
+      ends.push(end);
+      lineNos.push(line);
+    }
+    start = end + 1;
+  }
+  return {
+    header,
+    length: starts.length,
+    lines: Float64Array.from(lineNos),
+    source,
+    starts: Uint32Array.from(starts),
+    ends: Uint32Array.from(ends),
+    numbers: new Map(),
+    strings: new Map(),
+  };
+}
+
 export function fixture(name: string): string {
   return readFileSync(FIXTURES + name, 'utf8');
 }

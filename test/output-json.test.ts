@@ -28,8 +28,8 @@ function expected(type: string, cell: string): unknown {
     case 'double':
     case 'time':
     case 'interval':
-      // btest canonifies times to XXXXXXXXXX.XXXXXX: text that is not a number stays a string.
-      return Number.isFinite(Number(cell)) ? Number(cell) : cell;
+      // btest canonifies times to XXXXXXXXXX.XXXXXX: text that is not a number is null.
+      return Number.isFinite(Number(cell)) ? Number(cell) : null;
     default:
       return cell === '(empty)' ? '' : cell;
   }
@@ -84,12 +84,12 @@ describe('formatJsonRecords on real TSV logs', () => {
     expect(out.split('\n')[0]).toContain('"TTLs":[36.0]');
   });
 
-  it('turns set[count] into an array of numbers and keeps unparseable times as strings', () => {
+  it('turns set[count] into an array of numbers and writes unparseable times as null', () => {
     const batch = batchOf(fixture('scripts.base.frameworks.logging.field-extension-complex_conn.log'));
     const [first] = jsonLines(formatJsonRecords(batch, scoresFor(batch.length), null));
     expect(first['_innerLogged.d']).toEqual([4, 2, 3, 1]);
     expect(first._stream).toBe('conn');
-    expect(first.ts).toBe('XXXXXXXXXX.XXXXXX'); // btest canonifies times; never lose a value
+    expect(first.ts).toBeNull(); // btest canonifies times: a number field holds a number or null
   });
 
   it('maps (empty) to [] for containers and "" for strings, and unescapes \\xNN', () => {
@@ -137,6 +137,90 @@ describe('formatJsonRecords on real TSV logs', () => {
     scores[0] = NaN;
     const [obj] = jsonLines(formatJsonRecords(batch, scores, new Uint8Array(batch.length)));
     expect('anomaly_score' in obj || 'anomaly' in obj).toBe(false);
+  });
+});
+
+describe('formatJsonRecords on number and bool text that is not a JSON literal', () => {
+  const noScores = (n: number): Float64Array => new Float64Array(n).fill(NaN);
+  const header = headerOf([
+    '#fields\tts\tid.orig_p\tduration\torig_bytes\tlocal_orig\torig_pkts\tx\tn',
+    '#types\ttime\tport\tinterval\tcount\tbool\tcount\tdouble\tint',
+  ]);
+  const write = (line: string): string => {
+    const out = formatJsonRecords(batchOf(`${line}\n`, header), noScores(1), null);
+    JSON.parse(out); // every line must be JSON that JSON.parse takes, not only jq
+    return out;
+  };
+
+  it('writes the QA repro (zat conn.log, id.orig_p 080) as valid JSON with plain numbers', () => {
+    const lines = fixture('zat-conn.log').split('\n');
+    const first = lines.findIndex((l) => !l.startsWith('#'));
+    const cells = lines[first].split('\t');
+    cells[3] = '080'; // id.orig_p
+    cells[9] = '-05'; // orig_bytes
+    cells[15] = '011'; // orig_pkts
+    lines[first] = cells.join('\t');
+    const batch = batchOf(lines.join('\n'));
+    const [line] = formatJsonRecords(batch, Float64Array.of(0.5, ...noScores(batch.length - 1)), null).split('\n');
+    expect(line).toBe(
+      '{"ts":1379288667.706265,"uid":"CoyZrY2g74UvMMgp4a","id.orig_h":"192.168.33.10","id.orig_p":80,' +
+        '"id.resp_h":"54.245.228.191","id.resp_p":80,"proto":"tcp","service":"http","duration":0.44746,' +
+        '"orig_bytes":-5,"resp_bytes":38393,"conn_state":"RSTO","missed_bytes":0,"history":"ShADadR",' +
+        '"orig_pkts":11,"orig_ip_bytes":1489,"resp_pkts":31,"resp_ip_bytes":39641,"tunnel_parents":[],"anomaly_score":0.5}',
+    );
+    expect(JSON.parse(line)).toMatchObject({ 'id.orig_p': 80, orig_bytes: -5, orig_pkts: 11 });
+  });
+
+  it('keeps valid literals as written and normalises leading zeros, "+" and a bare point', () => {
+    expect(write('1379288667.706265\t080\t0.447460\t-05\tT\t011\t2.5\t-0')).toBe(
+      '{"ts":1379288667.706265,"id.orig_p":80,"duration":0.44746,"orig_bytes":-5,"local_orig":true,"orig_pkts":11,"x":2.5,"n":-0}\n',
+    );
+    expect(write('+5\t00\t5.\t5.\t1\t+0\t080\t-00')).toBe(
+      '{"ts":5.0,"id.orig_p":0,"duration":5.0,"orig_bytes":5,"local_orig":true,"orig_pkts":0,"x":80.0,"n":-0}\n',
+    );
+    expect(write('(empty)\t\t-\t5.000\tTrue\t-0.0\t.5\t+12.0')).toBe(
+      '{"ts":null,"id.orig_p":null,"orig_bytes":5,"local_orig":null,"orig_pkts":-0,"x":0.5,"n":12}\n',
+    );
+  });
+
+  it('keeps every digit of big or precise values, and reads ISO times and 0/1 bools as the reader does', () => {
+    expect(write('2018-03-24T17:15:20.865716Z\t0018446744073709551615\t1.000001\t1e3\t0\t1.5\t-1e400\t-9007199254740993')).toBe(
+      '{"ts":1521911720.865716,"id.orig_p":18446744073709551615,"duration":1.000001,"orig_bytes":1000,' +
+        '"local_orig":false,"orig_pkts":1.5,"x":null,"n":-9007199254740993}\n',
+    );
+  });
+
+  it('writes null, never a string, for NaN, infinities, 1e400 and text that is not its type', () => {
+    expect(write('notatime\tNaN\tInfinity\t1e400\tX\tinf\tnan\t-inf')).toBe(
+      '{"ts":null,"id.orig_p":null,"duration":null,"orig_bytes":null,"local_orig":null,"orig_pkts":null,"x":null,"n":null}\n',
+    );
+  });
+
+  it('applies the same rules to container elements', () => {
+    const h = headerOf(['#fields\tc\tv\tt\ts', '#types\tset[count]\tvector[bool]\tvector[time]\tset[string]']);
+    const batch = batchOf('1,080,NaN,-,+5\tT,X,0,1,-\tXXXXXXXXXX.XXXXXX,1.5\ta,-,\n', h);
+    expect(formatJsonRecords(batch, Float64Array.of(0.5), Uint8Array.of(0))).toBe(
+      '{"c":[1,80,null,null,5],"v":[true,null,false,true,null],"t":[null,1.5],"s":["a",null,""],"anomaly_score":0.5,"anomaly":false}\n',
+    );
+  });
+
+  it('takes a container cell whole under an empty #set_separator (it looped forever)', () => {
+    const h = headerOf(['#set_separator\t', '#fields\ts\tc', '#types\tset[string]\tset[count]']);
+    expect(h.setSeparator).toBe('');
+    const batch = batchOf('a,b\t7\n(empty)\t1,2\n', h);
+    expect(formatJsonRecords(batch, noScores(2), null)).toBe('{"s":["a,b"],"c":[7]}\n{"s":[],"c":[null]}\n');
+  });
+
+  it('gives the same bytes into a buffer of any size (a write that filled it exactly lost the next byte)', () => {
+    const names = Array.from({ length: 60 }, (_, i) => `f${i}`);
+    const h = headerOf([`#fields\t${names.join('\t')}`, `#types\t${names.map(() => 'count').join('\t')}`]);
+    const batch = batchOf(`${names.map(() => '1').join('\t')}\n`.repeat(3), h);
+    const scores = Float64Array.of(0.5, 0.25, NaN);
+    const want = formatJsonRecords(batch, scores, null);
+    for (let size = 1; size <= want.length + 16; size++) {
+      const got = formatJsonRecordsBytes(batch, scores, null, batch.header, new Uint8Array(size));
+      expect(Buffer.from(got).toString('utf8')).toBe(want);
+    }
   });
 });
 

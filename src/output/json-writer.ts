@@ -2,13 +2,15 @@
 // shapes records: keys are Zeek's field names, numbers for count/int/port/double/time/interval
 // (time as epoch seconds, Zeek's default), strings for addr/subnet/string/enum, booleans for
 // bool, arrays for set/vector/table, and unset fields left out. `anomaly_score` (and `anomaly`
-// when the model has a threshold) come last.
+// when the model has a threshold) come last. Every line is valid JSON whatever the input bytes:
+// a number field's value is a JSON number or null, a bool's true, false or null (see scalar).
 //
 // TSV records are split here with a small local splitter: this path is much less hot than the
 // Zeek TSV writer, and the values of every field are needed, not only the model's columns.
 // JSON records pass through untouched, with the new keys spliced in before the closing brace.
 
 import { unescapeBytes } from '../zeek/escape.js';
+import { parseIsoTime } from '../zeek/numbers.js';
 import type { RecordBatch, ZeekHeader } from '../zeek/types.js';
 import { checkScoreFields, FLAG_FIELD, REASON_FIELD, SCORE_FIELD, writeZeekDouble } from './zeek-writer.js';
 
@@ -86,6 +88,13 @@ export function formatJsonRecordsBytes(
   return w.buf.subarray(0, w.pos);
 }
 
+/**
+ * Bytes reserve() keeps free beyond what it is asked for: byte() does not check the length, and
+ * a few single bytes (quote, bracket, comma, brace, line end) follow a reserving write before the
+ * next one. Without it a write that fills the buffer exactly made the next byte() fall off the end.
+ */
+const SLACK = 8;
+
 /** A growable byte buffer. `empty` tracks whether the object being written has a key yet. */
 class Sink {
   pos = 0;
@@ -93,8 +102,8 @@ class Sink {
   constructor(public buf: Uint8Array) {}
 
   reserve(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    if (this.pos + n + SLACK <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n + SLACK));
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
   }
@@ -184,6 +193,7 @@ const enum Kind {
   Bool,
   Integer,
   Real,
+  Time,
   Text,
 }
 
@@ -203,14 +213,17 @@ function kindOf(type: string): { kind: Kind; container: boolean } {
       kind = Kind.Bool;
       break;
     case 'count':
+    case 'counter': // Zeek before 3.0, formatted as a count (and read as a number by tsv.ts)
     case 'int':
     case 'port':
       kind = Kind.Integer;
       break;
     case 'double':
-    case 'time':
     case 'interval':
       kind = Kind.Real;
+      break;
+    case 'time':
+      kind = Kind.Time;
       break;
     default:
       kind = Kind.Text; // addr, subnet, string, enum, pattern, and unknown ("") types
@@ -251,7 +264,11 @@ function tsvConverter(h: ZeekHeader): Converter {
       w.bytes(col.key);
       if (col.container) {
         w.byte(91);
-        if (!sameBytes(src, cs, ce, empty) && ce > cs) {
+        if (setSep.length === 0) {
+          // `#set_separator` with no value: nothing splits the cell (and an empty separator
+          // would never move the loop below on).
+          if (!sameBytes(src, cs, ce, empty) && ce > cs) scalar(w, col.kind, src, cs, ce);
+        } else if (!sameBytes(src, cs, ce, empty) && ce > cs) {
           let ps = cs;
           for (let i = cs; i <= ce; i++) {
             if (i < ce && !(src[i] === setSep[0] && (setSep.length === 1 || sameBytes(src, i, i + setSep.length, setSep)))) continue;
@@ -276,29 +293,112 @@ function tsvConverter(h: ZeekHeader): Converter {
 }
 
 /**
- * One value as JSON. Text that does not parse as its type is written as a string, so no value
- * is ever lost (btest's canonified `XXXXXXXXXX.XXXXXX` times, for one).
+ * One value as JSON, always a valid JSON value whatever the bytes. Numbers and bools are written
+ * as what they denote, so a fixed schema (Elasticsearch maps conn fields as numbers) takes them:
+ * - a literal that is already valid JSON is kept as written (integers) or in rapidjson's form
+ *   (doubles, see real()); other decimal text is normalised: `080` → 80, `-05` → -5, `+5` → 5,
+ *   `5.` → 5 (5.0 for a double);
+ * - a time may also be ISO-8601 text, which the reader takes too: written as epoch seconds;
+ * - a bool is T or F, or 1 or 0 as the reader takes them;
+ * - anything else — NaN, ±inf, 1e400 (not finite as a double), `X` in a bool, `notatime` or
+ *   btest's canonified `XXXXXXXXXX.XXXXXX` in a time — is null, the key kept as the field was
+ *   set. Zeek's JSON writer writes null for a NaN or infinite double and never a string for a
+ *   number field. The reader agrees where it can: NaN text is no number (as unset), text that is
+ *   no number rejects the line when the model uses the field (else nobody read it); only ±inf
+ *   and 1e400 it reads as infinite, which JSON cannot write. The TSV output keeps the text.
  */
 function scalar(w: Sink, kind: Kind, src: Buffer, s: number, e: number): void {
   switch (kind) {
-    case Kind.Bool:
-      if (e - s === 1 && src[s] === 84) return w.ascii('true');
-      if (e - s === 1 && src[s] === 70) return w.ascii('false');
-      break;
-    case Kind.Integer: {
-      // Kept as written: counts can pass 2^53, where a JS number would round them.
-      let i = src[s] === 45 ? s + 1 : s;
-      if (i < e) {
-        while (i < e && src[i] >= 48 && src[i] <= 57) i++;
-        if (i === e) return w.copy(src, s, e);
-      }
+    case Kind.Text:
+      return text(w, src, s, e);
+    case Kind.Bool: {
+      const c = e - s === 1 ? src[s] : 0;
+      if (c === 84 || c === 49) return w.ascii('true');
+      if (c === 70 || c === 48) return w.ascii('false');
       break;
     }
+    case Kind.Integer:
+      if (integer(w, src, s, e)) return;
+      break;
     case Kind.Real:
       if (real(w, src, s, e)) return;
       break;
+    case Kind.Time:
+      if (real(w, src, s, e) || isoTime(w, src, s, e)) return;
+      break;
   }
-  text(w, src, s, e);
+  w.ascii('null');
+}
+
+/** True when b[s, e) is a run of ASCII digits (possibly empty). */
+function digits(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (b[i] < 48 || b[i] > 57) return false;
+  return true;
+}
+
+/**
+ * A count, int or port. Integer text is kept as written when it is a JSON literal (counts can
+ * pass 2^53, where a JS number would round them) and otherwise normalised as text, so no digit is
+ * lost: the sign kept only when it is "-", leading zeros dropped. Integer text with a zero
+ * fraction (`5.`, `5.000`) is that integer. Other decimal text the reader takes (`1.5`, `1e3`) is
+ * written as its double, as JS prints it (always a JSON number). False when it is not finite.
+ */
+function integer(w: Sink, src: Buffer, s: number, e: number): boolean {
+  const c0 = src[s];
+  let i = c0 === 45 || c0 === 43 ? s + 1 : s;
+  const intStart = i;
+  while (i < e && src[i] >= 48 && src[i] <= 57) i++;
+  const intEnd = i;
+  if (intEnd > intStart && intEnd === e && c0 !== 43 && (src[intStart] !== 48 || intEnd - intStart === 1)) {
+    w.copy(src, s, e); // already a JSON integer: as written, byte for byte
+    return true;
+  }
+  let wholeEnd = -1; // where the digits end when the text is an integer, maybe with a zero fraction
+  if (intEnd > intStart && intEnd === e) wholeEnd = e;
+  else if (intEnd > intStart && src[intEnd] === 46) {
+    let k = intEnd + 1;
+    while (k < e && src[k] === 48) k++;
+    if (k === e) wholeEnd = intEnd;
+  }
+  if (wholeEnd >= 0) {
+    let first = intStart;
+    while (first < intEnd - 1 && src[first] === 48) first++;
+    if (c0 === 45) w.byte(45);
+    w.copy(src, first, intEnd);
+    return true;
+  }
+  const t = src.toString('latin1', s, e);
+  if (!DECIMAL.test(t)) return false;
+  const v = Number(t);
+  if (!Number.isFinite(v)) return false;
+  w.ascii(numberText(v));
+  return true;
+}
+
+/** Decimal text as the reader takes it (numbers.ts): sign, digits with an optional point, exponent. */
+const DECIMAL = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * A time given as ISO-8601 text (the reader's TIME columns take it, as Zeek's JSON writer can
+ * write it), as epoch seconds: the same double, and so the same text, as the epoch form gives.
+ */
+function isoTime(w: Sink, src: Buffer, s: number, e: number): boolean {
+  if (e - s > 64 || e - s < 10 || !digits(src, s, s + 4)) return false;
+  const v = parseIsoTime(src.toString('latin1', s, e));
+  if (!Number.isFinite(v)) return false;
+  writeDouble(w, v);
+  return true;
+}
+
+/** A finite double in rapidjson's form: the shortest round-trip text, ".0" on whole numbers. */
+function writeDouble(w: Sink, v: number): void {
+  const out = numberText(v);
+  w.ascii(/[.eE]/.test(out) ? out : `${out}.0`);
+}
+
+/** A finite number as JS prints it (always a JSON number), keeping the sign of -0 as Zeek does. */
+function numberText(v: number): string {
+  return v === 0 && 1 / v < 0 ? '-0' : String(v);
 }
 
 /**
@@ -340,11 +440,10 @@ function real(w: Sink, src: Buffer, s: number, e: number): boolean {
     return true;
   }
   const t = src.toString('latin1', s, e);
-  if (!/^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/.test(t)) return false;
+  if (!DECIMAL.test(t)) return false;
   const v = Number(t);
   if (!Number.isFinite(v)) return false;
-  const out = String(v);
-  w.ascii(/[.eE]/.test(out) ? out : `${out}.0`);
+  writeDouble(w, v);
   return true;
 }
 
