@@ -47,7 +47,53 @@ describe('renderTopTable', () => {
     for (const l of out.trimEnd().split('\n')) expect(chars(l)).toBeLessThanOrEqual(110);
     expect(out).toContain('orig_bytes high');
     expect(out).toContain('…');
-    expect(out).toMatch(/\[2001:db8:[^\n]*…[^\n]*\]:443/);
+    expect(out).toMatch(/\[20[^\]\n]*…[^\]\n]*\]:51515 → \[26[^\]\n]*…[^\]\n]*\]:443 /);
+  });
+
+  it('shortens the addresses of a connection that does not fit, never its ports or arrow', () => {
+    // Shapes from the QA report: a global IPv6 pair, and Stratosphere 005's DHCPv6 pair, where
+    // cutting the whole string in its middle lost the port (":546…") or the arrow.
+    const v6: TopRow[] = [
+      { ...rows[0], origH: '2601:647:4d00:1b40:8d3e:a5b1:22c:1ec7', origP: 54655, respH: '2607:f8b0:4005:80c::200e', respP: 443 },
+      { ...rows[0], origH: 'fe80::da58:d7ff:fe00:f72', origP: 547, respH: 'fe80::e1ff:dec7:bebd:f5d0', respP: 546 },
+      { ...rows[0], origH: '10.1.2.143', origP: 65535, respH: '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', respP: 65535 },
+      { ...rows[0], origH: null, origP: NaN, respH: '2001:db8:ffff:ffff:ffff:ffff:ffff:fffe', respP: 65535 },
+    ];
+    const ports = [[54655, 443], [547, 546], [65535, 65535], [null, 65535]];
+    const hosts = v6.map((r) => [r.origH ?? '?', r.respH!]);
+    for (const ascii of [false, true]) {
+      const [arrow, dots] = ascii ? [' -> ', '...'] : [' → ', '…'];
+      let shortened = 0;
+      for (let width = 60; width <= 200; width++) {
+        const lines = renderTopTable(v6, { width, ascii }).trimEnd().split('\n');
+        const [from, to] = [lines[0].indexOf('connection'), lines[0].indexOf('proto/svc')];
+        lines.slice(2).forEach((line, i) => {
+          const cell = Array.from(line).slice(from, to).join('').trimEnd();
+          expect(chars(cell)).toBeLessThanOrEqual(to - from - 2);
+          const [orig, resp] = cell.split(arrow);
+          expect(resp, `${width}: ${cell}`).toBeDefined();
+          const parts = [orig, resp].map((end, k) => {
+            const port = ports[i][k];
+            const m = /^\[?([^\]]*?)\]?(?::(\d+))?$/.exec(end)!;
+            expect(m[2] === undefined ? null : Number(m[2]), `${width}: ${cell}`).toBe(port);
+            return m[1];
+          });
+          // What is left of each address is its start and its end, around one ellipsis.
+          parts.forEach((shown, k) => {
+            const full = hosts[i][k];
+            if (shown === full) return;
+            shortened++;
+            // Found by position, not by splitting: in ASCII, an IPv4 address cut after a dot reads "10....43".
+            const fits = Array.from({ length: shown.length }, (_, at) => at).some(
+              (at) => shown.startsWith(dots, at) && full.startsWith(shown.slice(0, at)) && full.endsWith(shown.slice(at + dots.length)),
+            );
+            expect(fits, `${width}: ${cell}`).toBe(true);
+            expect(shown.length).toBeLessThan(full.length);
+          });
+        });
+      }
+      expect(shortened).toBeGreaterThan(100);
+    }
   });
 
   it('has an ASCII mode and says so when there is nothing to show', () => {

@@ -1,6 +1,7 @@
 // The table the CLI prints for the strangest connections: one line each, readable in an
-// 80–160 column terminal, no dependency. Cells that do not fit are shortened with an ellipsis
-// (in the middle for connections, so both ports stay visible).
+// 80–160 column terminal, no dependency. Cells that do not fit are shortened with an ellipsis at
+// the end; a connection that does not fit has its addresses shortened in their middle instead, so
+// both ports and the arrow between them always show.
 
 /** One row of the table; the caller has already picked and ordered them. */
 export interface TopRow {
@@ -34,17 +35,16 @@ interface Col {
   right: boolean;
   /** Most the column may take before its cells are shortened. */
   max: number;
-  middle: boolean;
 }
 
 const COLS: Col[] = [
-  { title: '#', right: true, max: 6, middle: false },
-  { title: 'time (UTC)', right: false, max: 20, middle: false },
-  { title: 'connection', right: false, max: 64, middle: true },
-  { title: 'proto/svc', right: false, max: 18, middle: false },
-  { title: 'bytes o/r', right: true, max: 17, middle: false },
-  { title: 'score', right: true, max: 6, middle: false },
-  { title: 'reason', right: false, max: Number.MAX_SAFE_INTEGER, middle: false },
+  { title: '#', right: true, max: 6 },
+  { title: 'time (UTC)', right: false, max: 20 },
+  { title: 'connection', right: false, max: 64 },
+  { title: 'proto/svc', right: false, max: 18 },
+  { title: 'bytes o/r', right: true, max: 17 },
+  { title: 'score', right: true, max: 6 },
+  { title: 'reason', right: false, max: Number.MAX_SAFE_INTEGER },
 ];
 const GAP = '  ';
 const MIN_REASON = 20;
@@ -58,9 +58,40 @@ function isoTime(ts: number): string {
   return Number.isNaN(d.getTime()) ? '-' : d.toISOString().replace('.000Z', 'Z');
 }
 
-function endpoint(host: string | null, port: number): string {
-  const h = host === null || host === '' ? '?' : host.includes(':') ? `[${host}]` : host;
-  return Number.isFinite(port) ? `${h}:${port}` : h;
+/** An endpoint as printed, in three parts: only `host` may be shortened. */
+interface Endpoint {
+  /** "[" before an IPv6 address, else "". */
+  open: string;
+  /** The address, or "?" when unknown. */
+  host: string;
+  /** "]" after an IPv6 address, then ":port" when the port is known. */
+  close: string;
+}
+
+function endpoint(host: string | null, port: number): Endpoint {
+  const h = host === null || host === '' ? '?' : host;
+  const v6 = h.includes(':');
+  return { open: v6 ? '[' : '', host: h, close: (v6 ? ']' : '') + (Number.isFinite(port) ? `:${port}` : '') };
+}
+
+/**
+ * `orig → resp` in at most `width` columns. When it is too wide, the two addresses are shortened
+ * in their middle (sharing the room, a short one keeping all it needs); the brackets, both ports
+ * and the arrow are never cut, since the port is often what tells two rows apart.
+ */
+function fitConnection(orig: Endpoint, resp: Endpoint, width: number, arrow = ' → ', ellipsis = '…'): string {
+  const join = (a: string, b: string): string => orig.open + a + orig.close + arrow + resp.open + b + resp.close;
+  const full = join(orig.host, resp.host);
+  if (len(full) <= width) return full;
+  const a = len(orig.host);
+  const b = len(resp.host);
+  const room = width - (len(full) - a - b);
+  // The table never makes the column this narrow (MIN_CONN); a caller that does gets the whole
+  // string cut rather than an address shorter than its ellipsis.
+  if (room < 2 * (len(ellipsis) + 1)) return truncate(full, width, true, ellipsis);
+  const half = Math.ceil(room / 2);
+  const keepA = a <= half ? a : b < room - half ? room - b : half;
+  return join(truncate(orig.host, keepA, true, ellipsis), truncate(resp.host, room - keepA, true, ellipsis));
 }
 
 /** 1536 → "1.5K": powers of 1024, as `ls -h` and `du -h` print them. */
@@ -100,10 +131,11 @@ export function renderTopTable(rows: readonly TopRow[], opts: TopTableOptions = 
   const ellipsis = opts.ascii ? '...' : '…';
   if (rows.length === 0) return '(no records to show)\n';
 
+  const ends = rows.map((r) => [endpoint(r.origH, r.origP), endpoint(r.respH, r.respP)] as const);
   const cells = rows.map((r, i) => [
     String(i + 1),
     isoTime(r.ts),
-    endpoint(r.origH, r.origP) + arrow + endpoint(r.respH, r.respP),
+    fitConnection(ends[i][0], ends[i][1], Infinity, arrow, ellipsis),
     `${r.proto ?? '-'}/${r.service ?? '-'}`,
     `${humanBytes(r.origBytes)} / ${humanBytes(r.respBytes)}`,
     Number.isFinite(r.score) ? r.score.toFixed(4) : '-',
@@ -125,10 +157,10 @@ export function renderTopTable(rows: readonly TopRow[], opts: TopTableOptions = 
   }
   widths[reasonIdx] = Math.max(MIN_REASON, Math.min(room, Math.max(len(COLS[reasonIdx].title), ...cells.map((r) => len(r[reasonIdx])))));
 
-  const line = (row: string[]): string =>
+  const line = (row: string[], i = -1): string =>
     row
       .map((cell, k) => {
-        const t = truncate(cell, widths[k], COLS[k].middle, ellipsis);
+        const t = k === connIdx && i >= 0 ? fitConnection(ends[i][0], ends[i][1], widths[k], arrow, ellipsis) : truncate(cell, widths[k], false, ellipsis);
         const pad = ' '.repeat(Math.max(0, widths[k] - len(t)));
         return COLS[k].right ? pad + t : k === reasonIdx ? t : t + pad;
       })
@@ -136,6 +168,6 @@ export function renderTopTable(rows: readonly TopRow[], opts: TopTableOptions = 
       .trimEnd();
 
   const out = [line(COLS.map((c) => c.title)), widths.map((w) => (opts.ascii ? '-' : '─').repeat(w)).join(GAP)];
-  for (const row of cells) out.push(line(row));
+  cells.forEach((row, i) => out.push(line(row, i)));
   return out.join('\n') + '\n';
 }
