@@ -27,17 +27,26 @@ export function topTable(candidates: readonly Candidate[]): string {
   return renderTopTable(rows, { width: process.stdout.isTTY ? process.stdout.columns : 140 });
 }
 
+/** A decimal number and nothing else: Number() alone would also take "", " ", "0x10" and "Infinity". */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * ISO 8601 date and time with a zone, as JSON::TS_ISO8601 writes it ("2020-06-05T14:39:59.305988Z").
+ * Checked before Date.parse, which outside this form guesses: it reads "-1" as 2001-01-01.
+ */
+const ISO_8601 = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/;
+
 /**
  * Seconds since the epoch from a `ts` as Zeek writes it: epoch seconds ("1591367999.305988", the
  * default), ISO 8601 (JSON::TS_ISO8601), or whole milliseconds (JSON::TS_MILLIS,
  * "1591367999305": as seconds that would be the year 52,000, so a whole number of 10^11 or more
- * is read as milliseconds). NaN when it is none of these.
+ * is read as milliseconds). NaN when it is none of these. A number is returned as written, negative
+ * or small ones too: the table decides how to show a value that is no plausible capture time.
  */
 export function epochSeconds(ts: string | undefined): number {
-  if (ts === undefined || ts === '') return NaN;
-  if (/^\d+(\.\d*)?$/.test(ts)) {
+  if (ts === undefined) return NaN;
+  if (DECIMAL.test(ts)) {
     const x = Number(ts);
     return Number.isInteger(x) && x >= 1e11 ? x / 1000 : x;
   }
-  return Date.parse(ts) / 1000;
+  return ISO_8601.test(ts) ? Date.parse(ts) / 1000 : NaN;
 }

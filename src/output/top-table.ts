@@ -5,7 +5,7 @@
 
 /** One row of the table; the caller has already picked and ordered them. */
 export interface TopRow {
-  /** Epoch seconds (Zeek `ts`); NaN when unknown. */
+  /** Zeek `ts` in seconds, as the log has it: epoch seconds, or relative ones (see timeCell); NaN when unknown. */
   ts: number;
   origH: string | null;
   /** NaN when unknown. */
@@ -51,9 +51,28 @@ const MIN_REASON = 20;
 /** A connection column narrower than this shows too little of either end to be useful. */
 const MIN_CONN = 28;
 
-function isoTime(ts: number): string {
+/**
+ * Below this, a ts is taken for seconds since the start of a capture, not since the epoch: 1e8 s is
+ * 1973-03-03, years before any packet Zeek (or Bro, 1995) could have logged, while captures whose
+ * times were rewritten to start at 0 (Stratosphere's, for one) give ts such as 0.2 or 3023.4.
+ */
+const RELATIVE_BEFORE = 1e8;
+
+/**
+ * The time cell. An epoch time shows as its UTC date and time, in whole seconds (enough to find
+ * the record again, and 4 columns narrower). A ts from 0 to RELATIVE_BEFORE shows as relative
+ * seconds, "+15.3 s" (cut, not rounded, after the tenth: "15.3" is the start of what the log holds),
+ * not as a date in 1970. A negative ts is no time at all: it shows as the number, "-1". NaN and
+ * infinities show as "-".
+ */
+function timeCell(ts: number): string {
   if (!Number.isFinite(ts)) return '-';
-  // Whole seconds: enough to find the record again, and 4 columns narrower.
+  if (ts < 0) return String(ts);
+  if (ts < RELATIVE_BEFORE) {
+    // toFixed(6) is Zeek's own precision, so its digits are the log's; then cut after the tenth.
+    const s = ts.toFixed(6);
+    return `+${s.slice(0, s.indexOf('.') + 2)} s`;
+  }
   const d = new Date(Math.floor(ts) * 1000);
   return Number.isNaN(d.getTime()) ? '-' : d.toISOString().replace('.000Z', 'Z');
 }
@@ -134,7 +153,7 @@ export function renderTopTable(rows: readonly TopRow[], opts: TopTableOptions = 
   const ends = rows.map((r) => [endpoint(r.origH, r.origP), endpoint(r.respH, r.respP)] as const);
   const cells = rows.map((r, i) => [
     String(i + 1),
-    isoTime(r.ts),
+    timeCell(r.ts),
     fitConnection(ends[i][0], ends[i][1], Infinity, arrow, ellipsis),
     `${r.proto ?? '-'}/${r.service ?? '-'}`,
     `${humanBytes(r.origBytes)} / ${humanBytes(r.respBytes)}`,
