@@ -1,22 +1,27 @@
 // Why a row scored high: the features whose splits isolated it. An anomaly is isolated in short
 // paths (Liu et al. 2008), so every real split on a row's path in a tree gets credit 1 / h, h being
 // that tree's path length: splits on short paths dominate, and a feature that isolates the row in
-// many trees comes first. The side taken says whether the value was high or low there.
-// Only the few rows a person will read are explained, so this is plain TypeScript.
+// many trees comes first. The side taken says whether the value was high or low there; a value in
+// the middle of a feature's range goes right at some splits and left at others, so each feature is
+// named once, with the side that earned it the most credit ("duration high, duration low" said
+// nothing). Only the few rows a person will read are explained, so this is plain TypeScript.
 
 import { SPLIT_BYTES, splitCount, treeBytes } from './layout.js';
 
 export interface Contribution {
   /** Column index of the feature. */
   feature: number;
-  /** 'high' when the row went above the split values (right), 'low' when at or below them. */
+  /**
+   * 'high' when the row went above the split values (right), 'low' when at or below them: of the
+   * two, the side whose splits on this feature earned more credit (on a tie, 'low').
+   */
   direction: 'high' | 'low';
-  /** Share of the row's total credit, in (0, 1]. */
+  /** Credit of this feature's splits on that side, as a share of the row's total credit, in (0, 1]. */
   share: number;
 }
 
 /**
- * The features that isolated `row` (nCols f32 values), strongest first, at most `limit`.
+ * The features that isolated `row` (nCols f32 values), strongest first, each once, at most `limit`.
  * forest: `trees` tree records of height `height` (src/layout.ts).
  */
 export function explainRow(forest: Uint8Array, trees: number, height: number, row: ArrayLike<number>, limit = 3): Contribution[] {
@@ -45,8 +50,15 @@ export function explainRow(forest: Uint8Array, trees: number, height: number, ro
   }
   let total = 0;
   for (const v of credit.values()) total += v;
-  return [...credit.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-    .slice(0, limit)
-    .map(([key, v]) => ({ feature: key >> 1, direction: key & 1 ? 'high' : 'low', share: v / total }));
+  // Strongest (feature, side) first; a feature's weaker side comes later and is dropped, so the
+  // order of the features is the order of their stronger sides.
+  const named = new Set<number>();
+  const out: Contribution[] = [];
+  for (const [key, v] of [...credit.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])) {
+    if (out.length >= limit) break;
+    if (named.has(key >> 1)) continue;
+    named.add(key >> 1);
+    out.push({ feature: key >> 1, direction: key & 1 ? 'high' : 'low', share: v / total });
+  }
+  return out;
 }
