@@ -31,7 +31,7 @@ function expectReason(reason: string): void {
   for (const part of parts) {
     const [name, direction] = part.split(' ');
     expect(featureNames).toContain(name);
-    expect(['high', 'low', 'rare']).toContain(direction);
+    expect(['high', 'low', 'rare', 'unset']).toContain(direction);
   }
   // Never "duration high, duration low".
   const names = parts.map((part) => part.split(' ')[0]);
@@ -111,5 +111,25 @@ describe('reasons on a real capture (zat conn.log, MIT)', () => {
       const names = reason.split(', ').map((part) => part.split(' ')[0]);
       expect(new Set(names).size, reason).toBe(names.length);
     }
+  });
+
+  it('says "unset" for a count the record leaves unset ("-"), and only then', async () => {
+    // The Zeek fields behind each feature whose unset value is -1 (docs/FEATURES.md).
+    const fieldsOf: Record<string, string[]> = {
+      duration: ['duration'], orig_bytes: ['orig_bytes'], resp_bytes: ['resp_bytes'], orig_pkts: ['orig_pkts'],
+      resp_pkts: ['resp_pkts'], orig_ip_bytes: ['orig_ip_bytes'], resp_ip_bytes: ['resp_ip_bytes'],
+      missed_bytes: ['missed_bytes'], orig_bytes_per_pkt: ['orig_ip_bytes', 'orig_pkts'], resp_bytes_per_pkt: ['resp_ip_bytes', 'resp_pkts'],
+    };
+    let unset = 0;
+    for (const { reason, fields } of await reasons()) {
+      for (const part of reason.split(', ')) {
+        const [name, direction] = part.split(' ');
+        const isUnset = name in fieldsOf && fieldsOf[name].some((field) => fields.get(field) === '-');
+        expect(direction === 'unset', `${reason}: ${name} ${fieldsOf[name]?.map((f) => fields.get(f))}`).toBe(isUnset);
+        if (isUnset) unset++;
+      }
+    }
+    // Before, these were all "low": e.g. "orig_ip_bytes low, duration low" for an S0 record.
+    expect(unset).toBeGreaterThanOrEqual(5);
   });
 });

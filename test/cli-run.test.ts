@@ -72,8 +72,8 @@ describe('zeek-iforest <log> (fit and score in one go)', () => {
       const record = input[top[i].line - 1].split('\t');
       expect([origH, origP, respH, respP]).toEqual([record[2], record[3], record[4], record[5]]);
       expect(protoSvc.startsWith(record[6])).toBe(true);
-      // A reason names features that isolated the record: "duration high, service rare".
-      expect(reason).toMatch(/^[a-z_]+ (high|low|rare)(, [a-z_]+ (high|low|rare|…)|…)?/);
+      // A reason names features that isolated the record: "duration high, service rare", "orig_bytes unset".
+      expect(reason).toMatch(/^[a-z_]+ (high|low|rare|unset)(, [a-z_]+ (high|low|rare|unset|…)|…)?/);
       expect(top[i].reason.startsWith(reason.replace(/…$/, ''))).toBe(true);
     });
     for (let i = 1; i < top.length; i++) expect(top[i].score).toBeLessThanOrEqual(top[i - 1].score);

@@ -5,6 +5,7 @@ import {
   ConnFeatureLearner,
   connFeatureColumns,
   featurize,
+  isUnsetFeatureValue,
   LABEL_COLUMNS,
   UNKNOWN_BOOL_VALUE,
   UNSET_VALUE,
@@ -103,6 +104,32 @@ describe('numeric features', () => {
   it('encodes local_orig / local_resp as T 1, F 0, unset or absent 0.5', () => {
     const rows: Row[] = [{ local_orig: true }, { local_orig: false }, { local_orig: null }, {}];
     expect(column(spec, rows, 'local_orig')).toEqual([1, 0, UNKNOWN_BOOL_VALUE, UNKNOWN_BOOL_VALUE]);
+  });
+});
+
+describe('isUnsetFeatureValue', () => {
+  // Ten records, icmp once: its proto code is log10(1/10) = -1, the same number as UNSET_VALUE.
+  const rows: Row[] = [...Array.from({ length: 9 }, () => base), { ...base, proto: 'icmp' }];
+  const spec = fit(rows);
+  const sentinel = ['duration', 'orig_bytes', 'resp_bytes', 'orig_pkts', 'resp_pkts', 'orig_ip_bytes', 'resp_ip_bytes', 'missed_bytes', 'orig_bytes_per_pkt', 'resp_bytes_per_pkt'];
+
+  it('is true exactly where featurize marked an unset field with -1', () => {
+    for (const name of CONN_FEATURES) {
+      const [set, unset] = column(spec, [base, {}], name);
+      expect(isUnsetFeatureValue(name, set), name).toBe(false);
+      expect(isUnsetFeatureValue(name, unset), name).toBe(sentinel.includes(name));
+      if (sentinel.includes(name)) expect(unset).toBe(UNSET_VALUE);
+    }
+    // Half a per-packet pair is enough to leave it unknown.
+    expect(isUnsetFeatureValue('orig_bytes_per_pkt', column(spec, [{ ...base, orig_pkts: null }], 'orig_bytes_per_pkt')[0])).toBe(true);
+  });
+
+  it('is false for a real value that happens to be -1, and for names it does not know', () => {
+    expect(column(spec, [{ ...base, proto: 'icmp' }], 'proto')).toEqual([-1]);
+    expect(isUnsetFeatureValue('proto', -1)).toBe(false);
+    // ln((1 + resp) / (1 + orig)) = -1 is an upload of e times what came back, not an unset field.
+    expect(isUnsetFeatureValue('resp_orig_bytes_ratio', -1)).toBe(false);
+    expect(isUnsetFeatureValue('label', -1)).toBe(false);
   });
 });
 

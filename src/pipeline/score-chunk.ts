@@ -9,7 +9,7 @@ import { formatJsonRecordsBytes } from '../output/json-writer.js';
 import { WasmZeekLines } from '../output/wasm-lines.js';
 import { OutputFormatError, formatZeekRecords } from '../output/zeek-writer.js';
 import { ZeekParseError } from '../zeek/errors.js';
-import { NotConnLogError, assertConnLog, connFeatureColumns, featurize, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
+import { NotConnLogError, assertConnLog, connFeatureColumns, featurize, isUnsetFeatureValue, validateFeatureSpec, type FeatureSpec } from '../zeek/features.js';
 import { ColumnArrays, MAX_BATCH_RECORDS } from '../zeek/batch.js';
 import { parseChunk } from '../zeek/parse.js';
 import { WasmTsvParser } from '../zeek/wasm-tsv.js';
@@ -215,10 +215,12 @@ export class ChunkScorer {
   private reason(row: Float32Array): string {
     const f = this.forest;
     // A categorical value on the common side of a split is no reason a person can use: name rare
-    // values, and high or low numbers.
+    // values, and high or low numbers. An unset count is below every real one, so it is always
+    // "low"; say what it is instead (docs/FEATURES.md: unset is −1).
     return explainRow(f.forestBytes, f.trees, f.height, row, 6)
       .flatMap(({ feature, direction }) => {
         const name = this.spec.features[feature];
+        if (isUnsetFeatureValue(name, row[feature])) return [`${name} unset`];
         if (!(name in this.spec.tables)) return [`${name} ${direction}`];
         return direction === 'low' ? [`${name} rare`] : [];
       })

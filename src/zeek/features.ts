@@ -94,6 +94,17 @@ function isCategorical(def: FeatureDef): boolean {
 }
 
 /**
+ * Whether `value` of the feature `name` stands for an unset Zeek field: UNSET_VALUE for the
+ * counts, the duration and the per-packet sizes, whose real values are all ≥ 0. The ratio's 0 and
+ * the booleans' 0.5 also stand for unset but are real values too, so they never count; an unset
+ * categorical is a value of its own, with its frequency code.
+ */
+export function isUnsetFeatureValue(name: string, value: number): boolean {
+  const kind = DEFS.get(name)?.kind;
+  return (kind === 'log1p' || kind === 'perPacket') && value === UNSET_VALUE;
+}
+
+/**
  * The learnt encoding of a conn.log model: plain JSON, stored in the model file, so scoring uses
  * exactly the encoding the model was fitted with.
  */
