@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { humanBytes } from '../src/output/top-table.js';
 import { assertBuilt, linesOf, runCli, ZEEK_FIXTURES } from './helpers/e2e.js';
 
 const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
@@ -39,7 +40,7 @@ function countLines(path: string): { lines: number; directives: number } {
   return { lines: lines.length, directives: lines.filter((l) => l.startsWith('#')).length };
 }
 
-// "#  time  connection  proto/svc  bytes o/r  score  reason" then a rule, then one row per anomaly.
+// "#  time  connection  proto/svc  payload o/r  score  reason" then a rule, then one row per anomaly.
 const ROW = /^\s*(\d+)\s+(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\s+(\S+):(\d+) → (\S+):(\d+)\s+(\S+)\s+.*?\s(0\.\d{4}|1\.0000)\s\s+(\S.*)$/;
 
 describe('zeek-iforest <log> (fit and score in one go)', () => {
@@ -54,7 +55,7 @@ describe('zeek-iforest <log> (fit and score in one go)', () => {
     expect(table.code).toBe(0);
     expect(json.code).toBe(0);
     const lines = linesOf(table.stdout);
-    expect(lines[0]).toMatch(/^\s*#\s+time \(UTC\)\s+connection\s+proto\/svc\s+bytes o\/r\s+score\s+reason$/);
+    expect(lines[0]).toMatch(/^\s*#\s+time \(UTC\)\s+connection\s+proto\/svc\s+payload o\/r\s+score\s+reason$/);
     expect(lines[1]).toMatch(/^[─ ]+$/);
     const rows = lines.slice(2).filter((l) => l.trim() !== '');
     expect(rows).toHaveLength(20); // --top defaults to 20, and the log has 360 records
@@ -72,6 +73,9 @@ describe('zeek-iforest <log> (fit and score in one go)', () => {
       const record = input[top[i].line - 1].split('\t');
       expect([origH, origP, respH, respP]).toEqual([record[2], record[3], record[4], record[5]]);
       expect(protoSvc.startsWith(record[6])).toBe(true);
+      // The payload column is orig_bytes / resp_bytes, not the IP byte counts a reason may name.
+      const bytes = /\s(\S+) \/ (\S+)\s+\S+\s\s+\S/.exec(row.slice(row.indexOf(protoSvc) + protoSvc.length));
+      expect(bytes?.slice(1), row).toEqual([humanBytes(Number(record[9])), humanBytes(Number(record[10]))]);
       // A reason names features that isolated the record: "duration high, service rare", "orig_bytes unset".
       expect(reason).toMatch(/^[a-z_]+ (high|low|rare|unset)(, [a-z_]+ (high|low|rare|unset|…)|…)?/);
       expect(top[i].reason.startsWith(reason.replace(/…$/, ''))).toBe(true);

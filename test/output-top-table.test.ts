@@ -21,11 +21,11 @@ const rows: TopRow[] = [
 const chars = (s: string): number => Array.from(s).length;
 
 describe('renderTopTable', () => {
-  it('prints aligned columns: time in ISO UTC, hosts and ports, proto/service, bytes, score, reason', () => {
+  it('prints aligned columns: time in ISO UTC, hosts and ports, proto/service, payload bytes, score, reason', () => {
     const out = renderTopTable(rows, { width: 200 });
     const lines = out.trimEnd().split('\n');
     expect(lines.length).toBe(2 + rows.length);
-    expect(lines[0]).toMatch(/^#\s+time \(UTC\)\s+connection\s+proto\/svc\s+bytes o\/r\s+score\s+reason$/);
+    expect(lines[0]).toMatch(/^#\s+time \(UTC\)\s+connection\s+proto\/svc\s+payload o\/r\s+score\s+reason$/);
     expect(lines[2]).toContain('2024-06-01T00:00:00Z');
     expect(lines[2]).toContain('10.1.2.143:55274 → 164.94.91.77:443');
     expect(lines[2]).toContain('tcp/ssl');

@@ -14,7 +14,12 @@ export interface TopRow {
   respP: number;
   proto: string | null;
   service: string | null;
-  /** NaN when unset. */
+  /**
+   * Payload bytes, Zeek's orig_bytes / resp_bytes (from TCP sequence numbers), not the IP byte
+   * counts orig_ip_bytes / resp_ip_bytes: a reason may name those while these are 0 (the sample
+   * log's unknown_transport flows carry 630 MB of IP bytes and no payload Zeek could count).
+   * NaN when unset.
+   */
   origBytes: number;
   respBytes: number;
   /** s(x) in (0, 1], higher = more anomalous. */
@@ -42,7 +47,7 @@ const COLS: Col[] = [
   { title: 'time (UTC)', right: false, max: 20 },
   { title: 'connection', right: false, max: 64 },
   { title: 'proto/svc', right: false, max: 18 },
-  { title: 'bytes o/r', right: true, max: 17 },
+  { title: 'payload o/r', right: true, max: 17 },
   { title: 'score', right: true, max: 6 },
   { title: 'reason', right: false, max: Number.MAX_SAFE_INTEGER },
 ];
