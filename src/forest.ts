@@ -4,8 +4,8 @@
 import { DistinctRows } from './distinct-rows.js';
 import { createEngine, type Engine, type EngineName } from './engine.js';
 import { OptionError, InputError, show } from './errors.js';
-import { heightLimit } from './layout.js';
-import { LIMITS, readModel, writeModel, type ModelData } from './model-file.js';
+import { heightLimit, treeBytes } from './layout.js';
+import { LIMITS, readModel, specFeatureCount, writeModel, type ModelData } from './model-file.js';
 import { averagePathLength, cTable, scoresFromPathSums } from './path-length.js';
 import { toDenseRows, type Rows } from './rows.js';
 
@@ -61,8 +61,14 @@ export class IsolationForest {
     const x = toDenseRows(rows);
     if (x.nRows < 2) throw new InputError(`fit needs at least 2 rows (got ${x.nRows})`);
     if (x.nCols > LIMITS.maxColumns) throw new InputError(`rows have ${x.nCols} columns; at most ${LIMITS.maxColumns} are supported`);
+    // What readModel would refuse is refused here, before the work: a model must load again.
+    const listed = specFeatureCount(o.featureSpec);
+    if (listed !== null && listed !== x.nCols) throw new OptionError(`options.featureSpec lists ${listed} features, but the rows have ${x.nCols} columns`);
     const psi = Math.min(o.sampleSize, x.nRows);
     const height = heightLimit(psi);
+    if (o.trees * treeBytes(height) > LIMITS.maxForestBytes) {
+      throw new OptionError(`options.trees = ${o.trees} with a sample of ${psi} rows makes a forest of ${o.trees * treeBytes(height)} bytes, more than the ${LIMITS.maxForestBytes} a model may hold: use fewer trees or a smaller sampleSize`);
+    }
     const engine = createEngine(o.engine);
     const forest = engine.fit(x.data, x.nRows, x.nCols, { trees: o.trees, psi, height, seed: o.seed, cTable: cTable(psi) });
     const model: ModelData = {
@@ -129,8 +135,11 @@ export class IsolationForest {
   }
 
   private pathSumsDense(x: Float32Array, nRows: number, out?: Float64Array): Float64Array {
-    const sums = out !== undefined && out.length >= nRows ? out.subarray(0, nRows).fill(0) : new Float64Array(nRows);
     const nCols = this.model.nCols;
+    // The one check the fast path keeps: x shorter than nRows × nCols would make every stride read
+    // past its row and the last ones past the batch (wrong scores, or a RangeError in a worker).
+    if (!(nRows >= 0 && x.length >= nRows * nCols)) throw new InputError(`x has ${x.length} values, fewer than ${nRows} rows × ${nCols} columns of the model`);
+    const sums = out !== undefined && out.length >= nRows ? out.subarray(0, nRows).fill(0) : new Float64Array(nRows);
     // Copies are looked for within blocks of the reader's batch size: memory for the search stays
     // small (a 1M-row call once took 48 MB and 15 % longer), and the search adapts block by block.
     for (let from = 0; from < nRows; from += DISTINCT_BLOCK_ROWS) {

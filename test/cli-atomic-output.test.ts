@@ -107,7 +107,7 @@ describe('a failed run leaves an existing output file untouched', () => {
     writeFileSync(badModel, bytes);
     const run = await runCli(['score', truncated, '-m', badModel, '-o', out]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^zeek-iforest: not a usable zeek-iforest model: checksum mismatch .*\n$/);
+    expect(run.stderr).toMatch(/^zeek-iforest: \S+corrupted\.iforest: not a usable zeek-iforest model: checksum mismatch .*\n$/);
     expect(readFileSync(out, 'utf8')).toBe(before);
     expect(readdirSync(outDir)).toEqual(['scored.log']);
   });

@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, assertBuilt, removeDir, runCli, tempDir, ZEEK_FIXTURES, type CliRun } from './helpers/e2e.js';
+import { crc32 } from '../src/crc32.js';
+import { CLI, REPO, assertBuilt, removeDir, runCli, tempDir, ZEEK_FIXTURES, type CliRun } from './helpers/e2e.js';
 
 const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
 const HINT = ' (run with --help for usage)';
@@ -74,23 +75,50 @@ describe('unusable models: the ModelFormatError message, exit 1, no stack', () =
     const bad = join(dir, 'flipped.iforest');
     writeFileSync(bad, bytes);
     expectOneLine(await runCli(['score', CONN, '-m', bad, '-o', join(dir, 'out.log')]), 1,
-      /^zeek-iforest: not a usable zeek-iforest model: checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the file is truncated or corrupted\n$/);
+      /^zeek-iforest: \S+flipped\.iforest: not a usable zeek-iforest model: checksum mismatch \(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\): the file is truncated or corrupted\n$/);
   });
 
   it('a truncated model', async () => {
     const bad = join(dir, 'truncated.iforest');
     writeFileSync(bad, readFileSync(model).subarray(0, 100));
     expectOneLine(await runCli(['eval', CONN, '--positive', 'x', '-m', bad]), 1,
-      /^zeek-iforest: not a usable zeek-iforest model: .*truncated or corrupted\n$/);
+      /^zeek-iforest: \S+truncated\.iforest: not a usable zeek-iforest model: .*truncated or corrupted\n$/);
   });
 
   it('an empty file and a log given as the model', async () => {
     const empty = join(dir, 'empty.iforest');
     writeFileSync(empty, '');
     expectOneLine(await runCli(['score', CONN, '-m', empty]), 1,
-      'zeek-iforest: not a usable zeek-iforest model: the file is 0 bytes, too short to be a model');
+      `zeek-iforest: ${empty}: not a usable zeek-iforest model: the file is 0 bytes, too short to be a model`);
     expectOneLine(await runCli(['score', CONN, '-m', CONN]), 1,
-      'zeek-iforest: not a usable zeek-iforest model: it does not start with the ZIFOREST magic bytes (is this a model file written by `zeek-iforest fit`?)');
+      `zeek-iforest: ${CONN}: not a usable zeek-iforest model: it does not start with the ZIFOREST magic bytes (is this a model file written by \`zeek-iforest fit\`?)`);
+  });
+
+  // QA: `-m /dev/zero` grew to 4.5 GB in 10 s, the model being read whole before its magic was
+  // looked at. Run with 2 GB of address space (ulimit -v), a reader without a bound fails with
+  // another message instead of taking the machine's memory; the time limit only ends a run that
+  // would never end, it measures nothing. (The model is refused before any WASM memory is asked for.)
+  it.skipIf(process.platform === 'win32')('a device that never ends, refused after its first bytes', () => {
+    for (const device of ['/dev/zero', '/dev/urandom']) {
+      const run = spawnSync('sh', ['-c', 'ulimit -v 2000000 && exec "$0" "$@"', process.execPath, CLI, 'score', CONN, '-m', device], { encoding: 'utf8', timeout: 60_000 });
+      expect(run.signal, `${device} was still being read after 60 s`).toBeNull();
+      expectOneLine({ code: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr }, 1,
+        `zeek-iforest: ${device}: not a usable zeek-iforest model: it does not start with the ZIFOREST magic bytes (is this a model file written by \`zeek-iforest fit\`?)`);
+    }
+  });
+
+  // QA: a resealed model with nCols 17 (its spec lists 16) scored with the wrong row stride; with
+  // nCols 1000 a worker failed with "Invalid typed array length" and "this looks like a bug".
+  it('a resealed model whose column count is not its spec\'s number of features', async () => {
+    for (const nCols of [17, 1000]) {
+      const bytes = readFileSync(model);
+      bytes.writeUInt32LE(nCols, 28);
+      bytes.writeUInt32LE(crc32(bytes.subarray(0, bytes.length - 4)), bytes.length - 4);
+      const bad = join(dir, `ncols${nCols}.iforest`);
+      writeFileSync(bad, bytes);
+      expectOneLine(await runCli(['score', CONN, '-m', bad, '-o', join(dir, 'out.log'), '--threads', '2']), 1,
+        `zeek-iforest: ${bad}: not a usable zeek-iforest model: nCols = ${nCols}, but the feature spec lists 16 features`);
+    }
   });
 });
 

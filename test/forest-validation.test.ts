@@ -53,3 +53,23 @@ describe('bad rows get an error that gives the row and column', () => {
     expect(() => forest.score([[1, 2, 3]])).toThrow('rows have 3 columns but the model was fitted on 2');
   });
 });
+
+describe('fit refuses a model it could not load again', () => {
+  it('a feature spec that lists another number of features than the rows have', async () => {
+    const error = await IsolationForest.fit(rows, { trees: 3, featureSpec: { features: ['a', 'b', 'c'] } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OptionError);
+    expect((error as Error).message).toBe('options.featureSpec lists 3 features, but the rows have 2 columns');
+    const forest = await IsolationForest.fit(rows, { trees: 3, featureSpec: { features: ['a', 'b'] } });
+    expect(IsolationForest.fromBytesSync(forest.toBytes()).nCols).toBe(2);
+  });
+
+  it('a forest larger than a model may hold, before growing any of it', async () => {
+    // ψ = 65,536 needs as many rows; 1,366 trees of height 16 are just over 1 GiB, 1,365 just under.
+    const many = { data: new Float64Array(65_536).map((_, i) => i), nCols: 1 };
+    const error = await IsolationForest.fit(many, { trees: 1366, sampleSize: 65_536 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OptionError);
+    expect((error as Error).message).toBe(
+      'options.trees = 1366 with a sample of 65536 rows makes a forest of 1074255184 bytes, more than the 1073741824 a model may hold: use fewer trees or a smaller sampleSize',
+    );
+  });
+});

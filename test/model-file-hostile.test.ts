@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IsolationForest, ModelFormatError } from '../src/index.js';
+import { IsolationForest, InputError, ModelFormatError } from '../src/index.js';
 import { crc32 } from '../src/crc32.js';
+import { treeBytes } from '../src/layout.js';
 
 function dataset(): { data: Float64Array; nCols: number } {
   let s = 5;
@@ -91,6 +92,38 @@ describe('model files are untrusted input', () => {
     expect((loadError(reseal(tooManyTrees)) as Error).message).toContain('trees = 4294967295, expected 1..10000');
   });
 
+  // QA found a resealed conn model with nCols 17 (its spec lists 16 features) accepted and scoring
+  // rows read with the wrong stride, and nCols 1000 or 65536 failing in a worker with "Invalid
+  // typed array length" (rows of 16 values read as rows of 1000).
+  it('refuses a resealed file whose column count is not the number of features its spec lists', () => {
+    const listed = IsolationForest.fitSync(rows, { trees: 4, sampleSize: 64, seed: 9, featureSpec: { name: 'test', features: ['a', 'b', 'c', 'd'] } }).toBytes();
+    expect(IsolationForest.fromBytesSync(listed).nCols).toBe(4);
+    for (const nCols of [5, 3, 1000, 65_536]) {
+      const bytes = listed.slice();
+      new DataView(bytes.buffer).setUint32(28, nCols, true);
+      const error = loadError(reseal(bytes));
+      expect(error).toBeInstanceOf(ModelFormatError);
+      expect((error as Error).message, `nCols ${nCols}`).toBe(`not a usable zeek-iforest model: nCols = ${nCols}, but the feature spec lists 4 features`);
+    }
+    const beyond = listed.slice();
+    new DataView(beyond.buffer).setUint32(28, 65_537, true);
+    expect((loadError(reseal(beyond)) as Error).message).toBe('not a usable zeek-iforest model: nCols = 65537, expected 1..65536');
+  });
+
+  it('refuses a forest larger than a model may hold, from its header alone', () => {
+    // 2,000 trees of height 16 (ψ = 65,536): 1.57 GB, with the forest length to match.
+    const huge = good.slice();
+    const view = new DataView(huge.buffer);
+    view.setUint32(16, 2000, true);
+    view.setUint32(20, 65_536, true);
+    view.setUint32(24, 16, true);
+    view.setFloat64(36, 65_536, true);
+    view.setUint32(64, 2000 * treeBytes(16), true);
+    expect((loadError(reseal(huge)) as Error).message).toBe(
+      `not a usable zeek-iforest model: 2000 trees of height 16 take ${2000 * treeBytes(16)} bytes, more than the 1073741824 a model may hold`,
+    );
+  });
+
   it('gives a ModelFormatError, never a crash or another error, for arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 4096 }), (bytes) => {
@@ -102,7 +135,8 @@ describe('model files are untrusted input', () => {
 
   // Found by the property below with a random seed: a resealed file whose column count was raised
   // from 4 to 5 is still a valid model (no tree uses column 5); it scores 5-column rows and refuses
-  // 4-column ones with an InputError, as any model refuses rows of the wrong width.
+  // 4-column ones with an InputError, as any model refuses rows of the wrong width. (Its spec lists
+  // no features; one that does must list nCols of them, above.)
   it('a resealed file with a larger column count is a valid model of that width', () => {
     const bytes = good.slice();
     bytes[28] = 5;
@@ -110,6 +144,10 @@ describe('model files are untrusted input', () => {
     expect(loaded.nCols).toBe(5);
     expect(loaded.score(widened(rows, 5)).every((s) => s > 0 && s <= 1)).toBe(true);
     expect(() => loaded.score(rows)).toThrow('rows have 4 columns but the model was fitted on 5');
+    // The fast path, which skips score()'s checks, still refuses rows too short for the model.
+    const x = Float32Array.from(rows.data.subarray(0, 64 * 4));
+    expect(() => loaded.scoreDense(x, 64)).toThrow(new InputError('x has 256 values, fewer than 64 rows × 5 columns of the model'));
+    expect(forest.scoreDense(x, 64)).toHaveLength(64);
   });
 
   it('gives a ModelFormatError for valid files with random bytes changed, resealed or not', () => {

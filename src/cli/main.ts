@@ -2,9 +2,9 @@
 // zeek-iforest: thin commands over the library (src/pipeline). Usage errors print one line and exit
 // 2; input and model errors print their message and exit 1; a stack trace only with --verbose.
 
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, KernelMissingError, ModelFormatError, OptionError } from '../errors.js';
+import { readModelFile as readModelBytes } from '../model-file.js';
 import { AtomicFile } from '../pipeline/atomic-file.js';
 import { fitLogs, type FitLogsOptions } from '../pipeline/fit-logs.js';
 import { scoreLogs } from '../pipeline/score-logs.js';
@@ -159,10 +159,12 @@ commonOptions(program.command('eval')
     process.stdout.write(`ROC-AUC ${result.rocAuc.toFixed(4)}  PR-AUC ${result.prAuc.toFixed(4)}  (${result.positives} positive, ${result.negatives} negative${other ? `; left out: ${other}` : ''}; ${result.fitted ? 'fitted on the input' : 'model given'})\n`);
   });
 
+/** A valid model's bytes, read no further than its header declares; a ModelFormatError names the file. */
 function readModelFile(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    return readModelBytes(path);
   } catch (error) {
+    if (error instanceof ModelFormatError) throw error;
     throw new UsageError(`cannot read the model file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
