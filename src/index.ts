@@ -7,7 +7,7 @@ export { explainRow, type Contribution } from './explain.js';
 export { rocAuc, averagePrecision } from './metrics.js';
 export type { Rows, Matrix } from './rows.js';
 export type { EngineName } from './engine.js';
-export { OptionError, InputError, ModelFormatError, KernelMissingError } from './errors.js';
+export { OptionError, InputError, ModelFormatError, KernelMissingError, WriteError } from './errors.js';
 
 // Zeek logs: fit, score and evaluate whole logs (TSV, JSON, gzip, streams).
 export { fitLogs, type FitLogsOptions, type FitLogsResult } from './pipeline/fit-logs.js';

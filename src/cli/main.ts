@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // zeek-iforest: thin commands over the library (src/pipeline). Usage errors print one line and exit
-// 2; input and model errors print their message and exit 1; a stack trace only with --verbose.
+// 2; input and model errors, and outputs that cannot be written (a full disk), print their message
+// and exit 1; a stack trace only with --verbose.
 
 import { Command, CommanderError, Option } from 'commander';
-import { InputError, KernelMissingError, ModelFormatError, OptionError } from '../errors.js';
+import { InputError, KernelMissingError, ModelFormatError, OptionError, WriteError, systemReason } from '../errors.js';
 import { readModelFile as readModelBytes } from '../model-file.js';
 import { AtomicFile } from '../pipeline/atomic-file.js';
 import { fitLogs, type FitLogsOptions } from '../pipeline/fit-logs.js';
@@ -171,7 +172,7 @@ function readModelFile(path: string): Uint8Array {
 
 /** Errors that are the user's to fix: print the message, no stack. */
 function isUserError(error: unknown): boolean {
-  return [UsageError, OptionError, InputError, ModelFormatError, KernelMissingError, FeatureSpecError, NotConnLogError, ZeekParseError, ZeekReadError, OutputFormatError].some((k) => error instanceof k) ||
+  return [UsageError, OptionError, InputError, ModelFormatError, KernelMissingError, FeatureSpecError, NotConnLogError, ZeekParseError, ZeekReadError, OutputFormatError, WriteError].some((k) => error instanceof k) ||
     (error instanceof Error && (error.name === 'ZeekParseError' || error.name === 'ZeekReadError'));
 }
 
@@ -180,22 +181,60 @@ function isBrokenPipe(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
 }
 
+/**
+ * The first failed write to our stdout or stderr that is not EPIPE: a full disk, a quota, an I/O
+ * error (`score big.log -m m > /dev/full`). The user's environment, not a bug.
+ */
+let streamFailure: { name: string; error: Error } | null = null;
+let finished = false;
+
+/** Says once which stream could not be written and why (nothing to say when stderr itself failed). */
+function reportStreamFailure(): void {
+  if (streamFailure === null || streamFailure.name === 'standard error') return;
+  process.stderr.write(`zeek-iforest: cannot write ${streamFailure.name}: ${systemReason(streamFailure.error)}\n`);
+}
+
+function isStreamWriteFailure(error: unknown): boolean {
+  if (streamFailure !== null && error === streamFailure.error) return true;
+  const e = error as NodeJS.ErrnoException | null;
+  return e instanceof Error && e.syscall === 'write' && typeof e.code === 'string';
+}
+
 async function main(argv: string[]): Promise<number> {
-  // Without a listener, EPIPE on stdout is an uncaught 'error' event and a stack trace. Stop
-  // quietly instead, as Unix tools do when the rest of a pipeline has what it wanted: the failed
-  // write also rejects, which ends the run below.
-  for (const stream of [process.stdout, process.stderr]) {
+  // Without a listener, a failed write to stdout is an uncaught 'error' event and a stack trace.
+  // EPIPE: stop quietly instead, as Unix tools do when the rest of a pipeline has what it wanted.
+  // Anything else is remembered and reported once: the failed write also rejects, which ends the
+  // run below; a write nobody waits for (the last report) fails after main() is done.
+  for (const [stream, name] of [[process.stdout, 'standard output'], [process.stderr, 'standard error']] as const) {
     stream.on('error', (error) => {
-      if (!isBrokenPipe(error)) throw error;
       // `zeek-iforest log 2>&1 | head`: the report has no reader left either; stop as `head` asked.
-      process.exit(0);
+      if (isBrokenPipe(error)) process.exit(0);
+      if (streamFailure !== null) return;
+      streamFailure = { name, error };
+      if (finished) {
+        reportStreamFailure();
+        process.exitCode = 1;
+      }
     });
   }
+  const code = await run(argv);
+  if (streamFailure === null) return code;
+  reportStreamFailure();
+  return 1;
+}
+
+async function run(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
     if (isBrokenPipe(error)) return 0;
+    // A failed write to stdout rejects the write that ends the run; main() reports it. (The
+    // output file's own failures are WriteErrors: a bare system error of a write is a stream's.)
+    if (isStreamWriteFailure(error)) {
+      streamFailure ??= { name: 'standard output', error: error as Error };
+      return 1;
+    }
     if (error instanceof CommanderError) {
       // Help and version are not errors; commander has already printed its usage message.
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? 0 : 2;
@@ -216,3 +255,4 @@ async function main(argv: string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv);
+finished = true;

@@ -3,10 +3,12 @@
 // the temporary file is removed, so no half-written file ever carries the output's name.
 // An output that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written to
 // directly: renaming a file over it would replace the device itself.
+// A write that fails (a full disk, a quota, an I/O error, a file size limit) is a WriteError naming
+// the output: the user's environment, not a bug.
 
 import { closeSync, openSync, realpathSync, renameSync, statSync, unlinkSync, write, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { OptionError } from '../errors.js';
+import { OptionError, WriteError, systemReason } from '../errors.js';
 
 const live = new Set<AtomicFile>();
 let handlersInstalled = false;
@@ -29,7 +31,7 @@ function installSignalHandlers(): void {
 function cannotCreate(error: NodeJS.ErrnoException): string {
   if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return `its directory ${dirname(error.path ?? '')} does not exist`;
   if (error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS') return `no permission to create files in ${dirname(error.path ?? '')}`;
-  return error.message;
+  return systemReason(error);
 }
 
 /** What an existing output path is: a file to replace (through its symlinks), something to write into, or nothing yet. */
@@ -67,7 +69,11 @@ export class AtomicFile {
     if (this.fd === null) throw new Error(`${this.path}: already closed`);
     const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
     let done = 0;
-    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done);
+    try {
+      while (done < data.length) done += writeSync(this.fd, data, done, data.length - done);
+    } catch (error) {
+      throw this.cannotWrite(error);
+    }
   }
 
   /**
@@ -80,7 +86,7 @@ export class AtomicFile {
       const fd = this.fd;
       if (fd === null) throw new Error(`${this.path}: already closed`);
       done += await new Promise<number>((resolve, reject) => {
-        write(fd, bytes, done, bytes.length - done, null, (error, n) => (error ? reject(error) : resolve(n)));
+        write(fd, bytes, done, bytes.length - done, null, (error, n) => (error ? reject(this.cannotWrite(error)) : resolve(n)));
       });
     }
   }
@@ -88,10 +94,23 @@ export class AtomicFile {
   /** Closes and renames into place. */
   commit(): void {
     if (this.fd === null) return;
-    closeSync(this.fd);
-    this.fd = null;
-    if (!this.direct) renameSync(this.tempPath, this.target);
+    try {
+      // A network file system may report a full disk or a quota only when the file is closed.
+      // The descriptor is gone even when close fails: never close its number twice.
+      const fd = this.fd;
+      this.fd = null;
+      closeSync(fd);
+      if (!this.direct) renameSync(this.tempPath, this.target);
+    } catch (error) {
+      // Still live: discard() (or the exit handler) removes the temporary file.
+      throw this.cannotWrite(error);
+    }
     live.delete(this);
+  }
+
+  /** The user named the output, not the temporary file: the message names theirs. */
+  private cannotWrite(error: unknown): WriteError {
+    return new WriteError(`cannot write the output file ${this.path}: ${systemReason(error)}`, { cause: error });
   }
 
   /** Closes and removes the temporary file; the target is untouched. */
