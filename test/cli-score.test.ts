@@ -205,7 +205,7 @@ describe('inputs the output format cannot carry: one line, exit 1, no output fil
     for (const threads of ['0', '2']) {
       const out = join(dir, `json-as-zeek-${threads}.log`);
       const run = await runCli(['score', JSON_CONN, '-m', jsonModel, '-o', out, '--threads', threads, '--format', 'zeek']);
-      expect(run.stderr).toBe('zeek-iforest: Zeek TSV output needs Zeek TSV input; for JSON logs use --format json\n');
+      expect(run.stderr).toBe(`zeek-iforest: ${JSON_CONN}: Zeek TSV output needs Zeek TSV input; for JSON logs use --format json\n`);
       expect(run.code).toBe(1);
       expect(existsSync(out)).toBe(false);
     }
@@ -222,6 +222,43 @@ describe('inputs the output format cannot carry: one line, exit 1, no output fil
       expect(typeof score).toBe('number');
       expect(typeof anomaly).toBe('boolean');
     });
+  });
+
+  it('--format auto with a Zeek TSV first input and a JSON one after it: the JSON one refused, named, and no output file', async () => {
+    for (const threads of ['0', '2']) {
+      const out = join(dir, `mixed-${threads}.log`);
+      const run = await runCli(['score', CONN, JSON_CONN, '-m', model, '-o', out, '--threads', threads]);
+      expect(run.stderr).toBe(`zeek-iforest: ${JSON_CONN}: Zeek TSV output needs Zeek TSV input; for JSON logs use --format json ` +
+        `(--format auto writes one format per output: the first input's, here Zeek TSV from ${CONN})\n`);
+      expect(run.code).toBe(1);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it('--format auto with a JSON first input: a Zeek TSV input after it is written as JSON too, as --format json writes it', async () => {
+    const [auto, json] = await Promise.all([
+      runCli(['score', JSON_CONN, CONN, '-m', model, '--threads', '2']),
+      runCli(['score', JSON_CONN, CONN, '-m', model, '--threads', '1', '--format', 'json']),
+    ]);
+    expect(auto.code, auto.stderr).toBe(0);
+    expect(json.code, json.stderr).toBe(0);
+    const lines = auto.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(50 + 360);
+    for (const line of lines) expect(typeof (JSON.parse(line) as { anomaly_score: unknown }).anomaly_score).toBe('number');
+    expect(auto.stdout).toBe(json.stdout);
+    // And the Zeek TSV part is the same JSON that log alone gives with --format json.
+    const alone = await runCli(['score', CONN, '-m', model, '--format', 'json']);
+    expect(lines.slice(50).join('\n') + '\n').toBe(alone.stdout);
+  });
+
+  it('--format auto: an empty first input has no format, so the next one decides it', async () => {
+    const empty = join(dir, 'empty.log');
+    writeFileSync(empty, '');
+    const run = await runCli(['score', empty, JSON_CONN, '-m', model, '--threads', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    const alone = await runCli(['score', JSON_CONN, '-m', model, '--threads', '1']);
+    expect(run.stdout).toBe(alone.stdout);
+    expect(run.stdout.startsWith('{')).toBe(true);
   });
 
   it('a log that was scored before, as TSV or JSON output, inline or in the pool', async () => {

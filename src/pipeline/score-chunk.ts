@@ -16,19 +16,12 @@ import { WasmTsvParser } from '../zeek/wasm-tsv.js';
 import type { ColumnRequest, RecordBatch, Rejection, ZeekHeader } from '../zeek/types.js';
 import type { ChunkCounts } from './stats.js';
 
-/** 'auto' writes each input in its own format: Zeek TSV in, Zeek TSV out; JSON in, JSON out. */
-export type OutputFormat = 'zeek' | 'json' | 'auto' | 'none';
-
-/** The format records under `header` are written in. */
-export function formatFor(output: OutputFormat, header: ZeekHeader): 'zeek' | 'json' | 'none' {
-  if (output === 'auto') return header.format === 'json' ? 'json' : 'zeek';
-  return output;
-}
+/** What a chunk's records are written as; scoreLogs decides it for the whole output. */
+export type OutputFormat = 'zeek' | 'json' | 'none';
 
 /** Settings fixed for a whole run, sent to each worker once. */
 export interface ScoreSettings {
   model: Uint8Array;
-  output: OutputFormat;
   alertsOnly: boolean;
   strict: boolean;
   maxLineBytes: number;
@@ -46,6 +39,8 @@ export interface ChunkTask {
   firstLine: number;
   header: ZeekHeader | null;
   file: string;
+  /** The output's format: one for the whole output, whatever the chunk's own. */
+  format: OutputFormat;
   /** A buffer to format the output into, if big enough (see BufferPool); handed back in `returned`. */
   scratch?: Uint8Array;
 }
@@ -162,7 +157,7 @@ export class ChunkScorer {
         }
         top.offer(scores[i], batch, i, x);
       }
-      const format = formatFor(settings.output, batch.header);
+      const format = task.format;
       if (format !== 'none') {
         const selected = settings.alertsOnly ? selectRows(batch, scores, flags) : { batch, scores, flags };
         const reasons = settings.reasons ? this.reasons(batch, x, flags, settings.alertsOnly) : null;

@@ -19,7 +19,7 @@ import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
 import { AtomicFile } from './atomic-file.js';
 import { Progress } from './progress.js';
-import { ChunkScorer, formatFor, scoreOrFailure, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
+import { ChunkScorer, scoreOrFailure, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
 import { addChunk, emptyStats } from './stats.js';
 
 export interface ScoreLogsOptions {
@@ -27,7 +27,12 @@ export interface ScoreLogsOptions {
   model: Uint8Array;
   /** Output: a path (written to a temporary file, then renamed), a stream, or null for none. */
   out?: string | NodeJS.WritableStream | null;
-  /** 'zeek' (TSV with Zeek's header directives), 'json' (one object per line), or 'auto' (default): each input's own format. */
+  /**
+   * 'zeek' (TSV with Zeek's header directives), 'json' (one object per line), or 'auto' (default):
+   * the first input's format, for the whole output (an empty input has none and does not count).
+   * Zeek TSV input can be written as JSON; JSON input cannot be written as Zeek TSV and is refused
+   * with an OutputFormatError naming it.
+   */
   format?: 'auto' | 'zeek' | 'json';
   /**
    * Worker threads; 0 scores on the calling thread. Default: the machine's available parallelism.
@@ -108,8 +113,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   const chunkBytes = intOption('chunkBytes', options.chunkBytes, 1, DEFAULT_CHUNK_BYTES);
   const format = options.format ?? 'auto';
   if (format !== 'auto' && format !== 'zeek' && format !== 'json') throw new OptionError(`options.format must be 'auto', 'zeek' or 'json' (got ${show(format)})`);
-  const output: OutputFormat = options.out === undefined || options.out === null ? 'none' : format;
-  const settings: ScoreSettings = { model: options.model, output, alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN, engine: options.engine ?? 'wasm', reasons: options.reasons ?? false };
+  const settings: ScoreSettings = { model: options.model, alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN, engine: options.engine ?? 'wasm', reasons: options.reasons ?? false };
 
   // Fails here, on the main thread, with a clear message if the model is unusable.
   const inline = new ChunkScorer(settings);
@@ -129,15 +133,36 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       // (measured side by side); tasks here are large, so message-port wake-ups cost nothing.
       atomics: 'disabled', resourceLimits: WORKER_LIMITS,
     }));
+  // One output, one format: bro-cut cannot read Zeek TSV followed by JSON lines. 'auto' becomes the
+  // format of the first input with any bytes, decided on the main thread in input order; every task
+  // carries the decision to its worker. null: not decided yet.
+  let outFormat: OutputFormat | null = options.out === undefined || options.out === null ? 'none' : format === 'auto' ? null : format;
+  let autoFrom: string | null = null;
+  const formatOf = (chunk: { bytes: Uint8Array; format: 'tsv' | 'json'; file: string }): OutputFormat => {
+    if (outFormat === null && chunk.bytes.length > 0) {
+      outFormat = chunk.format === 'json' ? 'json' : 'zeek';
+      autoFrom = chunk.file;
+    }
+    return outFormat ?? 'none';
+  };
+  /** The Zeek TSV header block for records under `header`; a JSON log refused, named. */
+  const zeekHeader = (header: ZeekHeader, file: string): string => {
+    try {
+      return zeekHeaderWithScore(header, true, settings.reasons);
+    } catch (error) {
+      if (!(error instanceof OutputFormatError) || header.format === 'tsv') throw error;
+      const why = autoFrom === null ? '' : ` (--format auto writes one format per output: the first input's, here Zeek TSV from ${autoFrom})`;
+      throw new OutputFormatError(`${file}: ${error.message}${why}`, { cause: error });
+    }
+  };
   // What every worker would refuse for a header, refused here first (the workers check it too,
   // for header blocks that start inside a chunk).
   let checked: ZeekHeader | null = null;
   const checkHeader = (header: ZeekHeader | null, file: string): void => {
     if (header === null || header === checked) return;
     assertConnLog(header, file);
-    const to = formatFor(output, header);
-    if (to === 'zeek') zeekHeaderWithScore(header, true, settings.reasons);
-    else if (to === 'json') checkScoreFields(header, true, settings.reasons);
+    if (outFormat === 'zeek') zeekHeader(header, file);
+    else if (outFormat === 'json') checkScoreFields(header, true, settings.reasons);
     checked = header;
   };
   const totalBytes = sources.every((s) => typeof s === 'string' && s !== '-') ? sumSizes(sources as string[]) : null;
@@ -174,11 +199,11 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     mergeTop(top, result.candidates, topN);
     let from = 0;
     for (const segment of result.segments) {
-      const zeek = formatFor(output, segment.header) === 'zeek';
+      const zeek = outFormat === 'zeek';
       if (zeek) {
         const key = segment.header.directives.join('\n');
         if (key !== lastHeader) {
-          await sink.write(zeekHeaderWithScore(segment.header, true, settings.reasons));
+          await sink.write(zeekHeader(segment.header, stats.file));
           lastHeader = key;
         }
       }
@@ -203,9 +228,10 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       files.push(stats);
       for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes, countLines: false, pool: buffers })) {
         stats.file = chunk.file;
+        const taskFormat = formatOf(chunk);
         checkHeader(chunk.header, chunk.file);
-        const scratch = output === 'none' ? undefined : buffers.take();
-        const task: ChunkTask = { bytes: chunk.bytes, firstLine: 1, header: chunk.header, file: chunk.file, scratch };
+        const scratch = taskFormat === 'none' ? undefined : buffers.take();
+        const task: ChunkTask = { bytes: chunk.bytes, firstLine: 1, header: chunk.header, file: chunk.file, format: taskFormat, scratch };
         const transferList = [chunk.bytes.buffer as ArrayBuffer];
         if (scratch !== undefined) transferList.push(scratch.buffer as ArrayBuffer);
         const result = threads > 0
