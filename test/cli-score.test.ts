@@ -4,7 +4,7 @@
 // scores; gzip input and stdin give the same bytes as the plain file.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -280,6 +280,16 @@ describe('where the output goes', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`zeek-iforest: cannot write the output file ${out}: its directory ${join(dir, 'no-such-dir')} does not exist\n`);
     expect(existsSync(join(dir, 'no-such-dir'))).toBe(false);
+  });
+
+  it('-o - is standard output, as no -o is: the same bytes, the --json summary on stderr, no file named "-"', async () => {
+    const cwd = join(dir, 'dash');
+    mkdirSync(cwd);
+    const run = await runCli(['score', CONN, '-m', model, '-o', '-', '--json', '--threads', '1'], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+    expect(sha256(run.stdout)).toBe(sha256(readFileSync(scored)));
+    expect((JSON.parse(run.stderr) as ScoreJson).records).toBe(360);
+    expect(readdirSync(cwd)).toEqual([]);
   });
 
   it('stdout closed early (score … | head): stops quietly, exit 0, no stack trace', async () => {

@@ -3,7 +3,7 @@
 // a stack trace, never "this looks like a bug".
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../src/crc32.js';
@@ -60,6 +60,15 @@ describe('usage errors: one line on stderr, exit 2', () => {
   it('--contamination out of range', async () => {
     expectOneLine(await runCli(['fit', CONN, '-o', join(dir, 'never.iforest'), '--contamination', '0.9']), 2,
       `zeek-iforest: --contamination must be 'auto' or a number in (0, 0.5] (got "0.9")`);
+  });
+
+  it('fit -o -: a model is binary, so it is refused before any fitting, and no file named "-" appears', async () => {
+    const cwd = join(dir, 'dash');
+    mkdirSync(cwd);
+    // A log that does not exist: the refusal comes first, before any input is opened.
+    expectOneLine(await runCli(['fit', join(dir, 'no-such.log'), '-o', '-'], { cwd }), 2,
+      'zeek-iforest: fit -o -: a model is binary and is not written to standard output; give a file name (./- for a file named -)');
+    expect(readdirSync(cwd)).toEqual([]);
   });
 
   it('a model path that cannot be read', async () => {

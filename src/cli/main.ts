@@ -15,7 +15,7 @@ import { FeatureSpecError, NotConnLogError } from '../zeek/features.js';
 import { ZeekParseError, ZeekReadError } from '../zeek/errors.js';
 import { describeStats, summaryJson } from './report.js';
 import { topTable } from './top.js';
-import { UsageError, parseContamination, parseFeatures, parseInteger, parseList } from './usage.js';
+import { UsageError, parseContamination, parseFeatures, parseInteger, parseList, parseModelOutput } from './usage.js';
 
 const VERSION = '0.1.0';
 
@@ -97,7 +97,7 @@ fitOptions(commonOptions(program.command('run', { isDefault: true })
 fitOptions(commonOptions(program.command('fit')
   .description('fit a model on the logs, in one pass over them, and save it')
   .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
-  .requiredOption('-o, --output <model>', 'model file to write')))
+  .requiredOption('-o, --output <model>', 'model file to write (not -: a model is binary)', parseModelOutput)))
   .action(async (logs: string[], o: FitFlags & { output: string }) => {
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
     warn(fitted.warnings);
@@ -118,7 +118,7 @@ commonOptions(program.command('score')
   .description('score every record with a saved model; adds anomaly_score and anomaly fields')
   .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
   .requiredOption('-m, --model <file>', 'model file written by `fit`')
-  .option('-o, --output <file>', 'output file (default: stdout); written whole or not at all')
+  .option('-o, --output <file>', 'output file (default, or -: stdout); written whole or not at all')
   .addOption(new Option('--format <format>', "zeek (TSV with Zeek headers), json (one object per line), or auto: the first input's format, for the whole output").choices(['auto', 'zeek', 'json']).default('auto'))
   .option('--threads <n>', 'worker threads (0 = main thread; at most 8 are used); default: the cores available', parseInteger('--threads', 0, 256))
   .option('--top <n>', 'also print the top n anomalies to stderr', parseInteger('--top', 0, 10_000), 0)
@@ -126,6 +126,8 @@ commonOptions(program.command('score')
   .option('--reasons', 'add an anomaly_reason field: the features that isolated each flagged record')
   .addOption(new Option('--engine <name>', 'wasm, or ts (the pure-TypeScript twin; same scores)').choices(['wasm', 'ts']).default('wasm')))
   .action(async (logs: string[], o: { model: string; output?: string; format: 'auto' | 'zeek' | 'json'; threads?: number; top: number; alertsOnly?: boolean; reasons?: boolean; engine: 'wasm' | 'ts'; strict?: boolean; json?: boolean }) => {
+    // `-o -` is standard output, as for the inputs (a file named "-" is ./-).
+    if (o.output === '-') o.output = undefined;
     const model = readModelFile(o.model);
     const result = await scoreLogs(logs, {
       model, out: o.output ?? process.stdout, format: o.format, threads: o.threads, top: o.top,

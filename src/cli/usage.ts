@@ -27,6 +27,15 @@ export function parseList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
+/**
+ * fit -o: a model is binary, and nothing reads one from stdin (-m takes a file), so `-` is refused
+ * rather than written to a terminal or made a file named "-".
+ */
+export function parseModelOutput(value: string): string {
+  if (value === '-') throw new UsageError('fit -o -: a model is binary and is not written to standard output; give a file name (./- for a file named -)');
+  return value;
+}
+
 /** --features: names checked against the conn feature catalogue now, not after a pass over the logs. */
 export function parseFeatures(value: string): string[] {
   const names = parseList(value);
