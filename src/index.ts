@@ -11,7 +11,7 @@ export { OptionError, InputError, ModelFormatError, KernelMissingError, WriteErr
 
 // Zeek logs: fit, score and evaluate whole logs (TSV, JSON, gzip, streams).
 export { fitLogs, type FitLogsOptions, type FitLogsResult } from './pipeline/fit-logs.js';
-export { scoreLogs, type ScoreLogsOptions, type ScoreLogsResult } from './pipeline/score-logs.js';
+export { scoreLogs, NothingScoredError, type ScoreLogsOptions, type ScoreLogsResult } from './pipeline/score-logs.js';
 export { evaluateLogs, type EvaluateOptions, type EvaluateResult } from './pipeline/evaluate.js';
 export type { Candidate } from './pipeline/score-chunk.js';
 

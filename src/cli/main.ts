@@ -8,7 +8,8 @@ import { InputError, KernelMissingError, ModelFormatError, OptionError, WriteErr
 import { readModelFile as readModelBytes } from '../model-file.js';
 import { AtomicFile } from '../pipeline/atomic-file.js';
 import { fitLogs, type FitLogsOptions } from '../pipeline/fit-logs.js';
-import { scoreLogs } from '../pipeline/score-logs.js';
+import { NothingScoredError, scoreLogs, type ScoreLogsResult } from '../pipeline/score-logs.js';
+import { isEmptyInput } from '../pipeline/stats.js';
 import { evaluateLogs } from '../pipeline/evaluate.js';
 import { OutputFormatError } from '../output/zeek-writer.js';
 import { FeatureSpecError, NotConnLogError } from '../zeek/features.js';
@@ -129,14 +130,28 @@ commonOptions(program.command('score')
     // `-o -` is standard output, as for the inputs (a file named "-" is ./-).
     if (o.output === '-') o.output = undefined;
     const model = readModelFile(o.model);
-    const result = await scoreLogs(logs, {
-      model, out: o.output ?? process.stdout, format: o.format, threads: o.threads, top: o.top,
-      alertsOnly: o.alertsOnly, strict: o.strict, progress: o.output !== undefined, engine: o.engine, reasons: o.reasons,
-    });
-    if (o.top > 0) report(topTable(result.top));
+    let result: ScoreLogsResult;
+    // Nothing scored: the report is still printed, then the failure (exit 1).
+    let nothing: NothingScoredError | null = null;
+    try {
+      result = await scoreLogs(logs, {
+        model, out: o.output ?? process.stdout, format: o.format, threads: o.threads, top: o.top,
+        alertsOnly: o.alertsOnly, strict: o.strict, progress: o.output !== undefined, engine: o.engine, reasons: o.reasons,
+      });
+    } catch (error) {
+      if (!(error instanceof NothingScoredError)) throw error;
+      nothing = error;
+      result = error.result;
+    }
+    if (o.top > 0 && nothing === null) report(topTable(result.top));
     const summary = { command: 'score', files: result.files, records: result.records, rejected: result.rejected, anomalies: result.anomalies, threads: result.threads, seconds: result.seconds };
     if (o.json) (o.output ? process.stdout : process.stderr).write(summaryJson(summary) + '\n');
     else report(`${describeStats(result.files, 'scored')}\n${result.records.toLocaleString('en-US')} records scored, ${result.anomalies.toLocaleString('en-US')} anomalies, ${result.seconds.toFixed(2)} s`);
+    if (nothing !== null) {
+      const rejectedLines = result.files.some((f) => f.rejected > 0 && !isEmptyInput(f));
+      const where = !rejectedLines ? '' : o.json ? '; the first ones are in firstRejections of the JSON summary' : '; the first ones are listed above';
+      throw new InputError(`${nothing.message}${where}`, { cause: nothing });
+    }
   });
 
 commonOptions(program.command('eval')

@@ -1,5 +1,6 @@
 // What the CLI tells a person (stderr) or a script (--json) about a run.
 
+import { isEmptyInput } from '../pipeline/stats.js';
 import { formatRejection } from '../zeek/errors.js';
 import type { ReadStats } from '../zeek/types.js';
 
@@ -16,6 +17,11 @@ export interface RunSummary {
 export function describeStats(files: ReadStats[], verb: string): string {
   const lines: string[] = [];
   for (const f of files) {
+    if (isEmptyInput(f)) {
+      // Counted as one rejected line (so the counts add up in --json), but there was no line.
+      lines.push(`${f.file}: the input is empty: no header and no records`);
+      continue;
+    }
     const reasons = Object.entries(f.rejectedByReason).map(([r, n]) => `${n.toLocaleString('en-US')} ${r}`).join(', ');
     lines.push(`${f.file}: ${f.linesRead.toLocaleString('en-US')} lines read, ${f.records.toLocaleString('en-US')} records ${verb}, ` +
       `${f.headerLines.toLocaleString('en-US')} header lines, ${f.rejected.toLocaleString('en-US')} rejected${reasons ? ` (${reasons})` : ''}`);

@@ -10,6 +10,7 @@ import { readZeekLog } from '../zeek/reader.js';
 import type { ReadStats } from '../zeek/types.js';
 import { Progress } from './progress.js';
 import { InputError } from '../errors.js';
+import { emptyInputs, isEmptyInput } from './stats.js';
 
 export interface FitLogsOptions {
   trees?: number;
@@ -70,7 +71,9 @@ export async function fitLogs(sources: readonly Source[], options: FitLogsOption
   }
   const rejected = files.reduce((n, f) => n + f.rejected, 0);
   if (records < 2) {
-    throw new InputError(`fitting needs at least 2 records, but the input${sources.length > 1 ? 's' : ''} gave ${records} (${rejected} lines rejected)`);
+    // An empty input is one "rejected line" to the reader; a person is told it is empty.
+    const why = rejected > 0 && files.every((f) => f.rejected === 0 || isEmptyInput(f)) ? emptyInputs(files) : `${rejected} lines rejected`;
+    throw new InputError(`fitting needs at least 2 records, but the input${sources.length > 1 ? 's' : ''} gave ${records} (${why})`);
   }
   const spec = learner.finish();
   const sample = learner.sample();

@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EngineName } from '../engine.js';
-import { OptionError, show } from '../errors.js';
+import { InputError, OptionError, show } from '../errors.js';
 import { OutputFormatError, checkScoreFields, zeekHeaderWithScore } from '../output/zeek-writer.js';
 import { BufferPool } from '../buffer-pool.js';
 import { chunkBufferBytes, readChunks } from '../zeek/chunks.js';
@@ -20,7 +20,7 @@ import type { ReadStats, ZeekHeader } from '../zeek/types.js';
 import { AtomicFile } from './atomic-file.js';
 import { Progress } from './progress.js';
 import { ChunkScorer, scoreOrFailure, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
-import { addChunk, emptyStats } from './stats.js';
+import { addChunk, emptyInputs, emptyStats, isEmptyInput } from './stats.js';
 
 export interface ScoreLogsOptions {
   /** The model file's bytes (IsolationForest.toBytes() with a Zeek feature spec). */
@@ -69,6 +69,27 @@ export interface ScoreLogsResult {
   top: Candidate[];
 }
 
+/**
+ * No record was scored and some line was rejected: every line of the inputs was rejected (not a
+ * Zeek log, a log of another layout) or they are empty. An output file is not written (an earlier
+ * one is left as it was); `result` holds the counts and the first rejections to report.
+ */
+export class NothingScoredError extends InputError {
+  override name = 'NothingScoredError';
+
+  constructor(message: string, readonly result: ScoreLogsResult) {
+    super(message);
+  }
+}
+
+/** Why nothing was scored, in words: the inputs are empty, or all their data lines were rejected. */
+function nothingScored(files: readonly ReadStats[]): string {
+  const rejected = files.filter((f) => !isEmptyInput(f)).reduce((n, f) => n + f.rejected, 0);
+  if (rejected === 0) return `nothing to score: ${emptyInputs(files)}`;
+  const where = files.length === 1 ? files[0].file : `the ${files.length} inputs`;
+  return `no record could be read: ${rejected === 1 ? `the one data line of ${where} was` : `all ${rejected.toLocaleString('en-US')} data lines of ${where} were`} rejected`;
+}
+
 const DEFAULT_TOP = 10;
 /**
  * Chunk size for scoring. Smaller than the reader's default because every worker holds a chunk,
@@ -105,6 +126,10 @@ function intOption(name: string, value: unknown, min: number, dflt: number): num
   return value;
 }
 
+/**
+ * Scores every record of the logs with the model and writes them, with their scores, to `out`.
+ * @throws NothingScoredError when no record was scored and some line was rejected (nothing written to a file)
+ */
 export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOptions): Promise<ScoreLogsResult> {
   const started = performance.now();
   const threads = Math.min(MAX_WORKERS, intOption('threads', options.threads, 0, availableParallelism()));
@@ -184,6 +209,10 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   // and both come back once the output is written. Each task in flight holds two.
   const buffers = new BufferPool(chunkBufferBytes(chunkBytes, maxLineBytes), 2 * maxInFlight + 2);
 
+  const resultSoFar = (): ScoreLogsResult => ({
+    files, records, rejected: files.reduce((n, f) => n + f.rejected, 0), anomalies, seconds: (performance.now() - started) / 1000, threads, top,
+  });
+
   const writeResult = async (answer: ScoredChunk | ChunkFailure, stats: ReadStats): Promise<void> => {
     // Workers number each chunk's lines from 1 (counting them here, line by line, cost the main
     // thread a third of its time); in input order, the lines read so far give the offset.
@@ -244,6 +273,10 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       }
       while (pending.length > 0) await writeResult(await pending.shift()!, stats);
     }
+    // Before the commit: an output of nothing but rejections must not replace an earlier one.
+    if (records === 0 && files.some((f) => f.rejected > 0)) {
+      throw new NothingScoredError(nothingScored(files), resultSoFar());
+    }
     await sink.commit();
   } catch (error) {
     await Promise.allSettled(pending);
@@ -255,8 +288,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     progress.done();
     await stopPool(pool);
   }
-  const rejected = files.reduce((n, f) => n + f.rejected, 0);
-  return { files, records, rejected, anomalies, seconds: (performance.now() - started) / 1000, threads, top };
+  return resultSoFar();
 }
 
 /**

@@ -18,6 +18,22 @@ export interface ChunkCounts {
   rejections: Rejection[];
 }
 
+/**
+ * A 0-byte input. The reader counts it as one rejected line ("the input is empty"), so that it
+ * cannot pass unnoticed and every count still adds up; a person is told it is empty.
+ */
+export function isEmptyInput(stats: ReadStats): boolean {
+  return stats.linesRead === 1 && stats.rejected === 1 && stats.rejectedByReason['empty input'] === 1;
+}
+
+/** "a.log is empty", "a.log and b.log are empty", "the 3 inputs a.log, b.log, c.log are empty". */
+export function emptyInputs(files: readonly ReadStats[]): string {
+  const names = files.filter(isEmptyInput).map((f) => f.file);
+  if (names.length === 1) return `${names[0]} is empty`;
+  if (names.length === 2) return `${names[0]} and ${names[1]} are empty`;
+  return `the ${names.length} inputs ${names.join(', ')} are empty`;
+}
+
 export function addChunk(stats: ReadStats, c: ChunkCounts): void {
   stats.bytesRead += c.bytes;
   stats.linesRead += c.linesRead;
