@@ -1,9 +1,9 @@
 // The temp-then-rename guarantee, through the built CLI: Ctrl-C mid-run leaves neither the output's
 // name nor a `.partial` temporary file behind, and a run that fails leaves an existing output file
-// as it was.
+// as it was. A replaced file keeps its permissions, and a symlink (even a dangling one) stays one.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitLogs } from '../src/pipeline/fit-logs.js';
@@ -160,5 +160,58 @@ describe('outputs that are not regular files', () => {
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readFileSync(real, 'utf8')).toMatch(/^#separator \\x09\n/);
     expect(readdirSync(outDir).sort()).toEqual(['link.log', 'real.log']);
+  });
+});
+
+describe.skipIf(process.platform === 'win32')('a replaced output keeps what made it what it was', () => {
+  const small = join(ZEEK_FIXTURES, 'synthetic/node-name-truncated.conn.log');
+
+  // 0o666 is wider than the usual umask (022) lets a new file be: it must be set past it.
+  for (const mode of [0o600, 0o666]) {
+    it(`an existing ${mode.toString(8)} output is still ${mode.toString(8)} after score -o replaces it`, async () => {
+      const outDir = join(dir, `mode-${mode.toString(8)}`);
+      mkdirSync(outDir);
+      const out = join(outDir, 'scored.log');
+      writeFileSync(out, 'old\n');
+      chmodSync(out, mode);
+      const run = await runCli(['score', small, '-m', model, '-o', out, '--threads', '1']);
+      expect(run.code, run.stderr).toBe(0);
+      expect(readFileSync(out, 'utf8')).toMatch(/^#separator \\x09\n/);
+      expect(statSync(out).mode & 0o777).toBe(mode);
+    });
+  }
+
+  it('a private model stays private when fit replaces it', async () => {
+    const out = join(dir, 'private.iforest');
+    writeFileSync(out, 'old');
+    chmodSync(out, 0o600);
+    const run = await runCli(['fit', small, '-o', out, '--trees', '5']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readFileSync(out).subarray(0, 8).toString('latin1')).toBe('ZIFOREST');
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it('-o a dangling symlink (through a chain of two): the file it leads to is created, and the links stay links', async () => {
+    const outDir = join(dir, 'dangling');
+    mkdirSync(join(outDir, 'logs'), { recursive: true });
+    const first = join(outDir, 'first.log');
+    symlinkSync('second.log', first);
+    symlinkSync('logs/scored.log', join(outDir, 'second.log'));
+    const run = await runCli(['score', small, '-m', model, '-o', first, '--threads', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(readlinkSync(first)).toBe('second.log');
+    expect(readlinkSync(join(outDir, 'second.log'))).toBe('logs/scored.log');
+    expect(readFileSync(join(outDir, 'logs/scored.log'), 'utf8')).toMatch(/^#separator \\x09\n/);
+    expect(readdirSync(join(outDir, 'logs'))).toEqual(['scored.log']);
+  });
+
+  it('-o a symlink loop: one line, exit 1', async () => {
+    const outDir = join(dir, 'loop');
+    mkdirSync(outDir);
+    symlinkSync('b.log', join(outDir, 'a.log'));
+    symlinkSync('a.log', join(outDir, 'b.log'));
+    const run = await runCli(['score', small, '-m', model, '-o', join(outDir, 'a.log')]);
+    expect(run.stderr).toBe(`zeek-iforest: cannot write the output file ${join(outDir, 'a.log')}: too many symbolic links encountered\n`);
+    expect(run.code).toBe(1);
   });
 });

@@ -3,11 +3,13 @@
 // the temporary file is removed, so no half-written file ever carries the output's name.
 // An output that exists and is not a regular file (/dev/null, /dev/stdout, a FIFO) is written to
 // directly: renaming a file over it would replace the device itself.
+// A replaced file keeps its permission bits (as editors do), and a symlink keeps being a symlink:
+// the file at its end is replaced, or created when the link leads nowhere yet.
 // A write that fails (a full disk, a quota, an I/O error, a file size limit) is a WriteError naming
 // the output: the user's environment, not a bug.
 
-import { closeSync, openSync, realpathSync, renameSync, statSync, unlinkSync, write, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fchmodSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, write, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { OptionError, WriteError, systemReason } from '../errors.js';
 
 const live = new Set<AtomicFile>();
@@ -29,17 +31,39 @@ function installSignalHandlers(): void {
 }
 
 function cannotCreate(error: NodeJS.ErrnoException): string {
-  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return `its directory ${dirname(error.path ?? '')} does not exist`;
+  if (error.code === 'ENOENT') return `its directory ${dirname(error.path ?? '')} does not exist`;
+  if (error.code === 'ENOTDIR') return `${dirname(error.path ?? '')} is not a directory`;
   if (error.code === 'EACCES' || error.code === 'EPERM' || error.code === 'EROFS') return `no permission to create files in ${dirname(error.path ?? '')}`;
   return systemReason(error);
 }
 
-/** What an existing output path is: a file to replace (through its symlinks), something to write into, or nothing yet. */
-function existingTarget(path: string): { kind: 'file'; realPath: string } | { kind: 'special' } | null {
+/**
+ * What an output path is: a file to replace (through its symlinks; `mode`, its permission bits), a
+ * device or FIFO to write into, or a new file (at the end of a dangling symlink, if it is one).
+ */
+function existingTarget(path: string): { kind: 'file'; realPath: string; mode: number } | { kind: 'special' } | { kind: 'new'; path: string } {
   const st = statSync(path, { throwIfNoEntry: false });
-  if (st === undefined) return null;
+  if (st === undefined) return { kind: 'new', path: danglingEnd(path) ?? path };
   // Not realpath for the rest: /dev/stdout on a pipe resolves to "pipe:[…]", which is no path.
-  return st.isFile() ? { kind: 'file', realPath: realpathSync(path) } : { kind: 'special' };
+  return st.isFile() ? { kind: 'file', realPath: realpathSync(path), mode: st.mode & 0o777 } : { kind: 'special' };
+}
+
+/**
+ * Where a symlink that leads to nothing leads, through a chain of links; null when `path` is no
+ * symlink. Renaming over the link itself would turn it into a regular file.
+ */
+function danglingEnd(path: string): string | null {
+  let at = path;
+  for (let hops = 0; hops < 40; hops++) {
+    let link: string;
+    try {
+      link = readlinkSync(at);
+    } catch {
+      return at === path ? null : at; // not a link (or nothing there): the end
+    }
+    at = resolve(dirname(at), link);
+  }
+  return null; // statSync would have said ELOOP first
 }
 
 export class AtomicFile {
@@ -52,12 +76,19 @@ export class AtomicFile {
 
   constructor(readonly path: string) {
     installSignalHandlers();
-    const existing = existingTarget(path);
-    this.direct = existing?.kind === 'special';
-    this.target = existing?.kind === 'file' ? existing.realPath : path;
-    this.tempPath = this.direct ? path : join(dirname(this.target), `.${basename(this.target)}.${process.pid}.partial`);
     try {
-      this.fd = openSync(this.tempPath, 'w');
+      const existing = existingTarget(path);
+      this.direct = existing.kind === 'special';
+      this.target = existing.kind === 'file' ? existing.realPath : existing.kind === 'new' ? existing.path : path;
+      this.tempPath = this.direct ? path : join(dirname(this.target), `.${basename(this.target)}.${process.pid}.partial`);
+      // Created with the replaced file's permissions, so a private file's contents are never in a
+      // more open temporary file; then set exactly, past the umask. Owners are not copied (only
+      // root could), and a file system that refuses chmod keeps the default mode, as before.
+      const mode = existing.kind === 'file' ? existing.mode : undefined;
+      this.fd = openSync(this.tempPath, 'w', mode ?? 0o666);
+      if (mode !== undefined) {
+        try { fchmodSync(this.fd, mode); } catch { /* see above */ }
+      }
     } catch (error) {
       // The user named the output, not the temporary file: say what is wrong with theirs.
       throw new OptionError(`cannot write the output file ${path}: ${cannotCreate(error as NodeJS.ErrnoException)}`, { cause: error });
