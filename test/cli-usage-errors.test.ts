@@ -71,6 +71,14 @@ describe('usage errors: one line on stderr, exit 2', () => {
     expect(readdirSync(cwd)).toEqual([]);
   });
 
+  for (const option of ['--positive', '--negative']) {
+    it(`eval ${option} with no label value in it: the option named, not the library's`, async () => {
+      const args = option === '--positive' ? ['--positive', ' , '] : ['--positive', 'x', '--negative', ''];
+      expectOneLine(await runCli(['eval', CONN, ...args]), 2,
+        `zeek-iforest: ${option} must list at least one label value (got "${option === '--positive' ? ' , ' : ''}")`);
+    });
+  }
+
   it('a model path that cannot be read', async () => {
     expectOneLine(await runCli(['score', CONN, '-m', join(dir, 'missing.iforest')]), 2,
       `zeek-iforest: cannot read the model file ${join(dir, 'missing.iforest')}: ENOENT`);
@@ -92,6 +100,13 @@ describe('unusable models: the ModelFormatError message, exit 1, no stack', () =
     writeFileSync(bad, readFileSync(model).subarray(0, 100));
     expectOneLine(await runCli(['eval', CONN, '--positive', 'x', '-m', bad]), 1,
       /^zeek-iforest: \S+truncated\.iforest: not a usable zeek-iforest model: .*truncated or corrupted\n$/);
+  });
+
+  it('a directory given as the model, to score and to eval: as a directory given as a log is, exit 1', async () => {
+    expectOneLine(await runCli(['score', CONN, '-m', dir]), 1, `zeek-iforest: ${dir}: is a directory, not a model file`);
+    expectOneLine(await runCli(['eval', CONN, '--positive', 'x', '-m', dir]), 1, `zeek-iforest: ${dir}: is a directory, not a model file`);
+    // The log case it now matches.
+    expectOneLine(await runCli(['score', dir, '-m', model]), 1, `zeek-iforest: ${dir}: cannot read: it is a directory`);
   });
 
   it('an empty file and a log given as the model', async () => {

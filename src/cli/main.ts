@@ -14,9 +14,9 @@ import { evaluateLogs } from '../pipeline/evaluate.js';
 import { OutputFormatError } from '../output/zeek-writer.js';
 import { FeatureSpecError, NotConnLogError } from '../zeek/features.js';
 import { ZeekParseError, ZeekReadError } from '../zeek/errors.js';
-import { describeStats, summaryJson } from './report.js';
+import { count, describeStats, summaryJson } from './report.js';
 import { topTable } from './top.js';
-import { UsageError, parseContamination, parseFeatures, parseInteger, parseList, parseModelOutput } from './usage.js';
+import { UsageError, parseContamination, parseFeatures, parseInteger, parseLabels, parseModelOutput } from './usage.js';
 
 const VERSION = '0.1.0';
 
@@ -92,7 +92,7 @@ fitOptions(commonOptions(program.command('run', { isDefault: true })
     }
     process.stdout.write(topTable(scored.top) + '\n');
     report(describeStats(scored.files, 'scored'));
-    report(`${scored.records.toLocaleString('en-US')} records scored, ${scored.anomalies.toLocaleString('en-US')} above the threshold ${fitted.forest.threshold.toFixed(4)}, in ${(fitted.seconds + scored.seconds).toFixed(2)} s (fitted on ${fitted.sampled.toLocaleString('en-US')} sampled records)`);
+    report(`${count(scored.records, 'record')} scored, ${scored.anomalies.toLocaleString('en-US')} above the threshold ${fitted.forest.threshold.toFixed(4)}, in ${(fitted.seconds + scored.seconds).toFixed(2)} s (fitted on ${count(fitted.sampled, 'sampled record')})`);
   });
 
 fitOptions(commonOptions(program.command('fit')
@@ -112,7 +112,7 @@ fitOptions(commonOptions(program.command('fit')
       return;
     }
     report(describeStats(fitted.files, 'read'));
-    report(`model written to ${o.output}: ${fitted.forest.trees} trees × ${fitted.forest.sampleSize} records, fitted on ${fitted.sampled.toLocaleString('en-US')} sampled of ${fitted.records.toLocaleString('en-US')} records, threshold ${fitted.forest.threshold.toFixed(4)}, ${fitted.seconds.toFixed(2)} s`);
+    report(`model written to ${o.output}: ${count(fitted.forest.trees, 'tree')} × ${count(fitted.forest.sampleSize, 'record')}, fitted on ${fitted.sampled.toLocaleString('en-US')} sampled of ${count(fitted.records, 'record')}, threshold ${fitted.forest.threshold.toFixed(4)}, ${fitted.seconds.toFixed(2)} s`);
   });
 
 commonOptions(program.command('score')
@@ -146,7 +146,7 @@ commonOptions(program.command('score')
     if (o.top > 0 && nothing === null) report(topTable(result.top));
     const summary = { command: 'score', files: result.files, records: result.records, rejected: result.rejected, anomalies: result.anomalies, threads: result.threads, seconds: result.seconds };
     if (o.json) (o.output ? process.stdout : process.stderr).write(summaryJson(summary) + '\n');
-    else report(`${describeStats(result.files, 'scored')}\n${result.records.toLocaleString('en-US')} records scored, ${result.anomalies.toLocaleString('en-US')} anomalies, ${result.seconds.toFixed(2)} s`);
+    else report(`${describeStats(result.files, 'scored')}\n${count(result.records, 'record')} scored, ${count(result.anomalies, 'anomaly', 'anomalies')}, ${result.seconds.toFixed(2)} s`);
     if (nothing !== null) {
       const rejectedLines = result.files.some((f) => f.rejected > 0 && !isEmptyInput(f));
       const where = !rejectedLines ? '' : o.json ? '; the first ones are in firstRejections of the JSON summary' : '; the first ones are listed above';
@@ -158,8 +158,8 @@ commonOptions(program.command('eval')
   .description('ROC-AUC and PR-AUC of the scores against a label column')
   .argument('<logs...>', 'labelled Zeek logs')
   .option('--label-field <name>', 'field holding the label', 'label')
-  .requiredOption('--positive <values>', 'label values of anomalies (comma-separated, case-insensitive)', parseList)
-  .option('--negative <values>', 'label values of normal records (default: every other value)', parseList)
+  .requiredOption('--positive <values>', 'label values of anomalies (comma-separated, case-insensitive)', parseLabels('--positive'))
+  .option('--negative <values>', 'label values of normal records (default: every other value)', parseLabels('--negative'))
   .option('-m, --model <file>', 'score with this model (fitted elsewhere); default: fit on the input itself'))
   .option('--trees <n>', 'trees, when fitting on the input', parseInteger('--trees', 1, 10_000), 100)
   .option('--seed <n>', 'seed, when fitting on the input', parseInteger('--seed', 0, 0xffffffff), 1)
@@ -183,6 +183,8 @@ function readModelFile(path: string): Uint8Array {
     return readModelBytes(path);
   } catch (error) {
     if (error instanceof ModelFormatError) throw error;
+    // As a directory given as a log is (exit 1): the path names something, just not a model.
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new OptionError(`${path}: is a directory, not a model file`);
     throw new UsageError(`cannot read the model file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }

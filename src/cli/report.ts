@@ -13,6 +13,11 @@ export interface RunSummary {
   [extra: string]: unknown;
 }
 
+/** "1 line", "2 lines", "1,234 anomalies": a count and its noun, singular for one. */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
+}
+
 /** Per input: lines read, records used, rejected lines with the first reasons. */
 export function describeStats(files: ReadStats[], verb: string): string {
   const lines: string[] = [];
@@ -23,10 +28,10 @@ export function describeStats(files: ReadStats[], verb: string): string {
       continue;
     }
     const reasons = Object.entries(f.rejectedByReason).map(([r, n]) => `${n.toLocaleString('en-US')} ${r}`).join(', ');
-    lines.push(`${f.file}: ${f.linesRead.toLocaleString('en-US')} lines read, ${f.records.toLocaleString('en-US')} records ${verb}, ` +
-      `${f.headerLines.toLocaleString('en-US')} header lines, ${f.rejected.toLocaleString('en-US')} rejected${reasons ? ` (${reasons})` : ''}`);
+    lines.push(`${f.file}: ${count(f.linesRead, 'line')} read, ${count(f.records, 'record')} ${verb}, ` +
+      `${count(f.headerLines, 'header line')}, ${f.rejected.toLocaleString('en-US')} rejected${reasons ? ` (${reasons})` : ''}`);
     for (const r of f.firstRejections) lines.push(`  rejected ${formatRejection(r)}`);
-    if (f.rejected > f.firstRejections.length) lines.push(`  … and ${f.rejected - f.firstRejections.length} more rejected lines`);
+    if (f.rejected > f.firstRejections.length) lines.push(`  … and ${count(f.rejected - f.firstRejections.length, 'more rejected line')}`);
   }
   return lines.join('\n');
 }

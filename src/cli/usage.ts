@@ -27,6 +27,15 @@ export function parseList(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 }
 
+/** eval --positive/--negative: a list of label values, not an empty one (`--positive ""`). */
+export function parseLabels(name: string): (value: string) => string[] {
+  return (value) => {
+    const labels = parseList(value);
+    if (labels.length === 0) throw new UsageError(`${name} must list at least one label value (got ${JSON.stringify(value)})`);
+    return labels;
+  };
+}
+
 /**
  * fit -o: a model is binary, and nothing reads one from stdin (-m takes a file), so `-` is refused
  * rather than written to a terminal or made a file named "-".

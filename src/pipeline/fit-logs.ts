@@ -72,7 +72,7 @@ export async function fitLogs(sources: readonly Source[], options: FitLogsOption
   const rejected = files.reduce((n, f) => n + f.rejected, 0);
   if (records < 2) {
     // An empty input is one "rejected line" to the reader; a person is told it is empty.
-    const why = rejected > 0 && files.every((f) => f.rejected === 0 || isEmptyInput(f)) ? emptyInputs(files) : `${rejected} lines rejected`;
+    const why = rejected > 0 && files.every((f) => f.rejected === 0 || isEmptyInput(f)) ? emptyInputs(files) : `${rejected} line${rejected === 1 ? '' : 's'} rejected`;
     throw new InputError(`fitting needs at least 2 records, but the input${sources.length > 1 ? 's' : ''} gave ${records} (${why})`);
   }
   const spec = learner.finish();
