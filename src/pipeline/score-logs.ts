@@ -201,7 +201,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   // null, not '': a JSON log's header has no directives, and must still meet zeekHeaderWithScore,
   // which refuses it (Zeek TSV output needs TSV input) instead of writing JSON lines with tabs.
   let lastHeader: string | null = null;
-  const pending: Promise<ScoredChunk | ChunkFailure>[] = [];
+  const pending: Promise<InputScored | ChunkFailure>[] = [];
   // Two chunks per thread keep every worker busy while the main thread writes; the cap keeps
   // memory bounded however many threads are asked for.
   const maxInFlight = Math.min(MAX_IN_FLIGHT, Math.max(4, 2 * threads));
@@ -213,7 +213,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     files, records, rejected: files.reduce((n, f) => n + f.rejected, 0), anomalies, seconds: (performance.now() - started) / 1000, threads, top,
   });
 
-  const writeResult = async (answer: ScoredChunk | ChunkFailure, stats: ReadStats): Promise<void> => {
+  const writeResult = async (answer: InputScored | ChunkFailure, stats: ReadStats): Promise<void> => {
     // Workers number each chunk's lines from 1 (counting them here, line by line, cost the main
     // thread a third of its time); in input order, the lines read so far give the offset.
     const offset = stats.linesRead;
@@ -222,6 +222,8 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     for (const r of result.rejections) r.line += offset;
     for (const c of result.candidates) c.line += offset;
     addChunk(stats, result);
+    // Chunk bytes leave out what the reader skipped of over-long lines; the input offset does not.
+    if (result.inputRead !== undefined) stats.bytesRead = Math.max(stats.bytesRead, result.inputRead);
     anomalies += result.anomalies;
     records += result.records;
     bytesDone += result.bytes;
@@ -255,17 +257,30 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     for (const source of sources) {
       const stats = emptyStats(typeof source === 'string' ? (source === '-' ? 'stdin' : source) : 'stream');
       files.push(stats);
+      let chunks = 0;
       for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes, countLines: false, pool: buffers })) {
         stats.file = chunk.file;
+        // An empty chunk after others only says how far the input went (the skipped tail of an
+        // over-long last line): a worker, numbering from line 1, would report it an empty input.
+        if (chunk.bytes.length === 0 && chunks > 0) {
+          while (pending.length > 0) await writeResult(await pending.shift()!, stats);
+          stats.bytesRead = Math.max(stats.bytesRead, chunk.bytesRead);
+          buffers.give(chunk.bytes.buffer as ArrayBuffer);
+          continue;
+        }
+        chunks++;
         const taskFormat = formatOf(chunk);
         checkHeader(chunk.header, chunk.file);
         const scratch = taskFormat === 'none' ? undefined : buffers.take();
         const task: ChunkTask = { bytes: chunk.bytes, firstLine: 1, header: chunk.header, file: chunk.file, format: taskFormat, scratch };
         const transferList = [chunk.bytes.buffer as ArrayBuffer];
         if (scratch !== undefined) transferList.push(scratch.buffer as ArrayBuffer);
-        const result = threads > 0
+        const inputRead = chunk.bytesRead;
+        const scored = threads > 0
           ? (startPool().run(task, { transferList }) as Promise<ScoredChunk | ChunkFailure>)
           : Promise.resolve().then(() => scoreOrFailure(inline, task));
+        // The input's bytes up to the chunk's end, over-long lines' skipped tails included.
+        const result = scored.then((answer): InputScored | ChunkFailure => ('failure' in answer ? answer : { ...answer, inputRead }));
         // Keep rejections of a failed task from surfacing before we await it in order.
         result.catch(() => undefined);
         pending.push(result);
@@ -333,6 +348,9 @@ function sumSizes(paths: string[]): number | null {
     return null;
   }
 }
+
+/** A worker's result with how far into the input its chunk ended. */
+type InputScored = ScoredChunk & { inputRead?: number };
 
 interface Sink {
   write(bytes: Uint8Array | string): Promise<void>;
