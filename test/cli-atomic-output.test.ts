@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Starts `score … -o out`, waits until its temporary file has bytes in it (so the run is mid-write),
  * sends SIGINT, and returns how it ended and what the output directory then holds.
  */
-async function interrupt(args: string[], outDir: string, feed?: Buffer): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; sawPartial: string; left: string[] }> {
+async function interrupt(args: string[], outDir: string, feed?: Buffer, sent: NodeJS.Signals = 'SIGINT'): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; sawPartial: string; left: string[] }> {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
@@ -50,21 +50,32 @@ async function interrupt(args: string[], outDir: string, feed?: Buffer): Promise
     if (partial !== undefined && statSync(join(outDir, partial), { throwIfNoEntry: false })?.size) sawPartial = partial;
     else await sleep(5);
   }
-  if (sawPartial !== '') child.kill('SIGINT');
+  if (sawPartial !== '') child.kill(sent);
   const { code, signal } = await exited;
   if (!child.stdin.destroyed) child.stdin.destroy();
   return { code, signal, stderr, sawPartial, left: readdirSync(outDir) };
 }
 
 describe('Ctrl-C mid-run', () => {
-  it('on a large log with --threads 1: exit 130, and neither the output nor its temporary file remains', async () => {
+  it('on a large log with --threads 1: ends by SIGINT (exit 130 in a shell), and neither the output nor its temporary file remains', async () => {
     const outDir = join(dir, 'sigint-file');
     mkdirSync(outDir);
     const r = await interrupt(['score', big, '-m', model, '-o', join(outDir, 'scored.log'), '--threads', '1'], outDir);
     // The run was caught mid-write: a temporary file beside the target, with bytes in it.
     expect(r.sawPartial).toMatch(/^\.scored\.log\.\d+\.partial$/);
-    expect(r.code).toBe(130);
+    expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
     expect(r.left).toEqual([]);
+  });
+
+  it('SIGTERM and SIGHUP, with 2 threads: the same, each ending the run by its own signal', async () => {
+    for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+      const outDir = join(dir, `signal-${signal}`);
+      mkdirSync(outDir);
+      const r = await interrupt(['score', big, '-m', model, '-o', join(outDir, 'scored.log'), '--threads', '2'], outDir, undefined, signal);
+      expect(r.sawPartial).toMatch(/^\.scored\.log\.\d+\.partial$/);
+      expect([r.code, r.signal]).toEqual([null, signal]);
+      expect(r.left).toEqual([]);
+    }
   });
 
   it('reading stdin (the writer still has more to send): the same', async () => {
@@ -74,7 +85,7 @@ describe('Ctrl-C mid-run', () => {
     const feed = readFileSync(big).subarray(0, 16 << 20);
     const r = await interrupt(['score', '-', '-m', model, '-o', join(outDir, 'scored.log'), '--threads', '1'], outDir, feed);
     expect(r.sawPartial).toMatch(/^\.scored\.log\.\d+\.partial$/);
-    expect(r.code).toBe(130);
+    expect([r.code, r.signal]).toEqual([null, 'SIGINT']);
     expect(r.left).toEqual([]);
   });
 });
