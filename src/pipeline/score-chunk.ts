@@ -76,6 +76,11 @@ export interface ScoredChunk extends ChunkCounts {
   candidates: Candidate[];
   /** Buffers the task brought that can be reused: the chunk's own, and the scratch unless `out` is on it. */
   returned: ArrayBuffer[];
+  /**
+   * Of a chunk with no record: the header in force at its end, and a #close line it held. A log
+   * of header lines only is written as its header block (scoreLogs), a valid empty Zeek log.
+   */
+  recordless?: { header: ZeekHeader; close?: string };
 }
 
 /**
@@ -192,6 +197,7 @@ export class ChunkScorer {
       bytes: task.bytes.length, linesRead: parsed.linesRead, records, headerLines: parsed.headerLines,
       rejected: parsed.rejected, rejectedByReason: parsed.rejectedByReason, rejections: parsed.rejections,
       out, segments, anomalies, candidates: top.finish(task.file, (row) => this.reason(row)), returned,
+      ...(parsed.batches.length === 0 && parsed.header !== null ? { recordless: { header: parsed.header, close: closeFirst } } : {}),
     };
   }
 

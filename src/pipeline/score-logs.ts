@@ -213,6 +213,9 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     files, records, rejected: files.reduce((n, f) => n + f.rejected, 0), anomalies, seconds: (performance.now() - started) / 1000, threads, top,
   });
 
+  // What a file wrote so far, and the header of its last chunk without records: a file of header
+  // lines only gets that header block at its end (see ScoredChunk.recordless).
+  const thisFile: { wrote: boolean; recordless: { header: ZeekHeader; close?: string } | null } = { wrote: false, recordless: null };
   const writeResult = async (answer: InputScored | ChunkFailure, stats: ReadStats): Promise<void> => {
     // Workers number each chunk's lines from 1 (counting them here, line by line, cost the main
     // thread a third of its time); in input order, the lines read so far give the offset.
@@ -228,6 +231,14 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     records += result.records;
     bytesDone += result.bytes;
     mergeTop(top, result.candidates, topN);
+    if (result.segments.length > 0) thisFile.wrote = true;
+    else if (result.recordless !== undefined) {
+      const { header, close } = result.recordless;
+      const before = thisFile.recordless;
+      // With tiny chunks a block's #close can come a chunk after its header.
+      const sameBlock = before !== null && before.header.directives.join('\n') === header.directives.join('\n');
+      thisFile.recordless = { header, close: close ?? (sameBlock ? before.close : undefined) };
+    }
     let from = 0;
     for (const segment of result.segments) {
       const zeek = outFormat === 'zeek';
@@ -287,6 +298,15 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
         while (pending.length >= maxInFlight) await writeResult(await pending.shift()!, stats);
       }
       while (pending.length > 0) await writeResult(await pending.shift()!, stats);
+      const { recordless } = thisFile;
+      if (!thisFile.wrote && recordless !== null && outFormat === 'zeek' && recordless.header.format === 'tsv' && recordless.header.fields.length > 0) {
+        assertConnLog(recordless.header, stats.file);
+        await sink.write(zeekHeader(recordless.header, stats.file));
+        if (recordless.close !== undefined) await sink.write(`${recordless.close}\n`);
+        lastHeader = recordless.close === undefined ? recordless.header.directives.join('\n') : null;
+      }
+      thisFile.wrote = false;
+      thisFile.recordless = null;
     }
     // Before the commit: an output of nothing but rejections must not replace an earlier one.
     if (records === 0 && files.some((f) => f.rejected > 0)) {
