@@ -79,9 +79,16 @@ describe('usage errors: one line on stderr, exit 2', () => {
     });
   }
 
+  it('a mistyped command that names no file: the command suggested', async () => {
+    expectOneLine(await runCli(['scor', CONN, '-m', 'm.iforest']), 2,
+      "zeek-iforest: unknown command 'scor' (did you mean score?); with no command, the arguments are logs, and there is no file scor");
+    expectOneLine(await runCli(['evl', CONN]), 2,
+      "zeek-iforest: unknown command 'evl' (did you mean eval?); with no command, the arguments are logs, and there is no file evl");
+  });
+
   it('a model path that cannot be read', async () => {
     expectOneLine(await runCli(['score', CONN, '-m', join(dir, 'missing.iforest')]), 2,
-      `zeek-iforest: cannot read the model file ${join(dir, 'missing.iforest')}: ENOENT`);
+      `zeek-iforest: cannot read the model file ${join(dir, 'missing.iforest')}: no such file or directory`);
   });
 });
 

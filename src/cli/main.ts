@@ -3,6 +3,7 @@
 // 2; input and model errors, and outputs that cannot be written (a full disk), print their message
 // and exit 1; a stack trace only with --verbose.
 
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, KernelMissingError, ModelFormatError, OptionError, WriteError, systemReason } from '../errors.js';
 import { readModelFile as readModelBytes } from '../model-file.js';
@@ -185,8 +186,29 @@ function readModelFile(path: string): Uint8Array {
     if (error instanceof ModelFormatError) throw error;
     // As a directory given as a log is (exit 1): the path names something, just not a model.
     if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new OptionError(`${path}: is a directory, not a model file`);
-    throw new UsageError(`cannot read the model file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(`cannot read the model file ${path}: ${systemReason(error)}`);
   }
+}
+
+/**
+ * The command `arg` was likely meant to be (`scor` → score), when it names no file: with no
+ * command, `zeek-iforest scor x.log` would otherwise try to read a log called "scor".
+ */
+function mistypedCommand(arg: string): string | null {
+  if (existsSync(arg) || /[./\\]/.test(arg)) return null;
+  const commands = program.commands.map((c) => c.name());
+  if (commands.includes(arg)) return null;
+  return commands.filter((n) => n !== 'help').find((c) => editDistance(arg.toLowerCase(), c) <= (c.length <= 3 ? 1 : 2)) ?? null;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
 }
 
 /** Errors that are the user's to fix: print the message, no stack. */
@@ -244,6 +266,10 @@ async function main(argv: string[]): Promise<number> {
 
 async function run(argv: string[]): Promise<number> {
   try {
+    // Before commander: `scor x.log -m m` would otherwise be the default command's unknown -m.
+    const first = argv[2];
+    const typo = first === undefined || first.startsWith('-') ? null : mistypedCommand(first);
+    if (typo !== null) throw new UsageError(`unknown command '${first}' (did you mean ${typo}?); with no command, the arguments are logs, and there is no file ${first}`);
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
