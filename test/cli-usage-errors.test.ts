@@ -86,6 +86,12 @@ describe('usage errors: one line on stderr, exit 2', () => {
       "zeek-iforest: unknown command 'evl' (did you mean eval?); with no command, the arguments are logs, and there is no file evl");
   });
 
+  it('standard input named twice: it can be read once', async () => {
+    for (const args of [['score', '-', '-', '-m', model], ['fit', '-', CONN, '-', '-o', join(dir, 'twice.iforest')], ['eval', '-', '-', '--positive', 'x']]) {
+      expectOneLine(await runCli(args, { input: readFileSync(CONN) }), 2, 'zeek-iforest: - (standard input) is given more than once; it can be read only once');
+    }
+  });
+
   it('a model path that cannot be read', async () => {
     expectOneLine(await runCli(['score', CONN, '-m', join(dir, 'missing.iforest')]), 2,
       `zeek-iforest: cannot read the model file ${join(dir, 'missing.iforest')}: no such file or directory`);

@@ -101,6 +101,7 @@ fitOptions(commonOptions(program.command('fit')
   .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
   .requiredOption('-o, --output <model>', 'model file to write (not -: a model is binary)', parseModelOutput)))
   .action(async (logs: string[], o: FitFlags & { output: string }) => {
+    onceStdin(logs);
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
     warn(fitted.warnings);
     // Whole or not at all, like score's output: a Ctrl-C here never leaves half a model.
@@ -130,6 +131,7 @@ commonOptions(program.command('score')
   .action(async (logs: string[], o: { model: string; output?: string; format: 'auto' | 'zeek' | 'json'; threads?: number; top: number; alertsOnly?: boolean; reasons?: boolean; engine: 'wasm' | 'ts'; strict?: boolean; json?: boolean }) => {
     // `-o -` is standard output, as for the inputs (a file named "-" is ./-).
     if (o.output === '-') o.output = undefined;
+    onceStdin(logs);
     const model = readModelFile(o.model);
     let result: ScoreLogsResult;
     // Nothing scored: the report is still printed, then the failure (exit 1).
@@ -165,6 +167,7 @@ commonOptions(program.command('eval')
   .option('--trees <n>', 'trees, when fitting on the input', parseInteger('--trees', 1, 10_000), 100)
   .option('--seed <n>', 'seed, when fitting on the input', parseInteger('--seed', 0, 0xffffffff), 1)
   .action(async (logs: string[], o: { labelField: string; positive: string[]; negative?: string[]; model?: string; trees: number; seed: number; strict?: boolean; json?: boolean }) => {
+    onceStdin(logs);
     const result = await evaluateLogs(logs, {
       labelField: o.labelField, positive: o.positive, negative: o.negative, strict: o.strict,
       model: o.model === undefined ? undefined : readModelFile(o.model), trees: o.trees, seed: o.seed,
@@ -177,6 +180,11 @@ commonOptions(program.command('eval')
     const other = Object.entries(result.leftOut).map(([label, n]) => `${n} ${label}`).join(', ');
     process.stdout.write(`ROC-AUC ${result.rocAuc.toFixed(4)}  PR-AUC ${result.prAuc.toFixed(4)}  (${result.positives} positive, ${result.negatives} negative${other ? `; left out: ${other}` : ''}; ${result.fitted ? 'fitted on the input' : 'model given'})\n`);
   });
+
+/** Standard input can be read once: `score - -` read it, then found it empty. */
+function onceStdin(logs: readonly string[]): void {
+  if (logs.filter((l) => l === '-').length > 1) throw new UsageError('- (standard input) is given more than once; it can be read only once');
+}
 
 /** A valid model's bytes, read no further than its header declares; a ModelFormatError names the file. */
 function readModelFile(path: string): Uint8Array {
