@@ -10,10 +10,12 @@ import { dictId } from './dictionary';
 
 /**
  * The mode of a requested number column, as in tsv.ts: 0 NUMERIC and 1 TIME read digits with at
- * most one dot (an ISO time goes to the host), 2 BOOL reads T / F / 1 / 0. tsv.ts's LENIENT
- * columns never come here.
+ * most one dot (an ISO time goes to the host), 2 BOOL reads T / F / 1 / 0, 4 COUNT digits only.
+ * tsv.ts's LENIENT columns never come here.
  */
 const BOOL: u8 = 2;
+/** 4 COUNT (count, port): digits only; a dot hands the line back (tsv.ts rejects it). */
+const COUNT: u8 = 4;
 
 const MAX_SAFE: f64 = 9007199254740991.0;
 
@@ -88,7 +90,7 @@ export function scanTsv(
             c = <u32>load<u8>(buf + i);
             const d = c - 0x30;
             if (d <= 9) m = m * 10 + <f64>d;
-            else if (c == 0x2e && dot < 0) dot = <i32>i;
+            else if (c == 0x2e && dot < 0 && mode != COUNT) dot = <i32>i;
             else break;
           }
           c = i < end ? <u32>load<u8>(buf + i) : 0x0a;

@@ -48,7 +48,7 @@ function corrupt(line: string, kind: Kind): string {
 function expectedMessage(file: string, line: number, kind: Kind, origin = line): string | RegExp {
   if (kind === 'bad number') {
     const n = cleanLines[origin - 1].split('\t')[ORIG_PKTS].length;
-    return `${file}:${line}: orig_pkts: not a number: "${'x'.repeat(n)}"`;
+    return `${file}:${line}: orig_pkts: not a count (digits only): "${'x'.repeat(n)}"`;
   }
   if (kind === 'field count') return `${file}:${line}: expected 22 fields, found 21`;
   return new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}: control byte 0x01 at byte \\d+ \\(not Zeek TSV text\\)$`);

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { formatRejection, parseChunk, readChunks, readZeekLog, ZeekParseError, ZeekReadError } from '../src/zeek/index.js';
 import { chunkCounts, expectCountsAddUp, fixture, num, parseText, readAll, str } from './zeek-helpers.js';
+import { WasmTsvParser } from '../src/zeek/wasm-tsv.js';
 
 const zat = readFileSync(fixture('zat/conn.log'), 'latin1');
 const zatLines = zat.split('\n');
@@ -31,9 +32,9 @@ describe('each kind of bad line is rejected with its reason', () => {
   const cases: [string, string, string | null, string][] = [
     ['field count', zatLines[9].split('\t').slice(0, 18).join('\t'), null, 'expected 20 fields, found 18'],
     ['field count', zatLines[9] + '\textra', null, 'expected 20 fields, found 21'],
-    ['bad number', setField(10, 9, '3O1'), 'orig_bytes', 'not a number: "3O1"'],
+    ['bad number', setField(10, 9, '3O1'), 'orig_bytes', 'not a count (digits only): "3O1"'],
     ['bad number', setField(10, 0, '1379288668.09347O'), 'ts', 'not a number: "1379288668.09347O"'],
-    ['bad number', setField(10, 9, '-'.repeat(60)), 'orig_bytes', `not a number: "${'-'.repeat(40)}"…`],
+    ['bad number', setField(10, 9, '-'.repeat(60)), 'orig_bytes', `not a count (digits only): "${'-'.repeat(40)}"…`],
     ['bad bool', setField(10, 12, 'yes'), 'local_orig', 'expected T or F, found "yes"'],
     ['binary data', zatLines[9].replace('ShADadR', 'Sh\u0000\u0001dR'), null, `control byte 0x00 at byte ${zatLines[9].indexOf('ShADadR') + 3} (not Zeek TSV text)`],
   ];
@@ -119,8 +120,8 @@ describe('strict mode', () => {
       return null;
     })();
     expect(err).toBeInstanceOf(ZeekParseError);
-    expect((err as ZeekParseError).message).toBe(`${path}:20: orig_bytes: not a number: "zero"`);
-    expect(err).toMatchObject({ file: path, line: 20, field: 'orig_bytes', reason: 'not a number: "zero"' });
+    expect((err as ZeekParseError).message).toBe(`${path}:20: orig_bytes: not a count (digits only): "zero"`);
+    expect(err).toMatchObject({ file: path, line: 20, field: 'orig_bytes', reason: 'not a count (digits only): "zero"' });
   });
 
   it('passes a good log', async () => {
@@ -149,5 +150,32 @@ describe('options and sources are checked at the edge', () => {
     await expect(async () => {
       for await (const b of missing.batches) void b;
     }).rejects.toThrow(new ZeekReadError('/no/such/conn.log', 'cannot read: no such file'));
+  });
+});
+
+describe('count and port fields take digits only (Zeek writes nothing else there)', () => {
+  // zat conn.log: field 9 is orig_bytes (count), 3 id.orig_p (port), 8 duration (interval).
+  const COLUMNS = [...num('orig_bytes', 'id.orig_p', 'duration')];
+  const faster = new WasmTsvParser();
+  for (const bad of ['-5', '5.5', '5.', '1e3', '+5', 'NaN', 'inf', '0x10', '']) {
+    for (const [field, i] of [['orig_bytes', 9], ['id.orig_p', 3]] as const) {
+      it(`rejects ${JSON.stringify(bad)} in ${field}, with the JavaScript and the WASM parser alike`, () => {
+        const text = withLine(10, setField(10, i, bad));
+        for (const options of [{}, { faster }]) {
+          const r = parseChunk(Buffer.from(text, 'latin1'), 1, null, { file: 'conn.log', columns: COLUMNS, strict: false, maxLineBytes: 1 << 20, ...options });
+          expect(chunkCounts(r)).toMatchObject({ rejected: 1, records: 360 - 1, rejectedByReason: { 'bad number': 1 } });
+          const type = field === 'orig_bytes' ? 'count' : 'port';
+          expect(r.rejections[0]).toEqual({ file: 'conn.log', line: 10, field, reason: `not a ${type} (digits only): ${JSON.stringify(bad)}` });
+        }
+      });
+    }
+  }
+
+  it('an interval may still be negative, fractional or in exponent form', () => {
+    for (const v of ['-1.5', '1e3', '.5']) {
+      const r = parseChunk(Buffer.from(withLine(10, setField(10, 8, v)), 'latin1'), 1, null, { file: 'conn.log', columns: COLUMNS, strict: false, maxLineBytes: 1 << 20, faster });
+      expect(r.rejected).toBe(0);
+      expect(r.batches.flatMap((b) => Array.from(b.numbers.get('duration')!.subarray(0, b.length)))).toContain(Number(v));
+    }
   });
 });

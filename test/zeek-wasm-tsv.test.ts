@@ -119,7 +119,8 @@ describe('WasmTsvParser', () => {
   });
 
   it('gives the same result when most lines go back to JavaScript (and stops calling the kernel for them)', () => {
-    const body = Array.from({ length: 3000 }, (_, i) => `${i}.5\tC${i}\t${i % 2 === 0 ? '-80' : '80'}\ttcp\t1.5\t${i}\tT\tSF\tShAD\tx`).join('\n');
+    // A negative duration: the kernel hands it back, JavaScript reads it (an interval may be negative).
+    const body = Array.from({ length: 3000 }, (_, i) => `${i}.5\tC${i}\t80\ttcp\t${i % 2 === 0 ? '-1.5' : '1.5'}\t${i}\tT\tSF\tShAD\tx`).join('\n');
     const { js, wasm, result } = both(Buffer.from(header + body + '\n'), COLS);
     expect(wasm).toEqual(js);
     expect(result.batches[0].length).toBe(3000);

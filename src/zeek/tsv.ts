@@ -16,15 +16,20 @@ const NUMERIC = 0; // count, int, double, interval, port, or no #types line: mus
 const TIME = 1; // like NUMERIC, and an ISO-8601 string is accepted too
 const BOOL = 2; // T / F (and 1 / 0, as Zeek's own reader accepts)
 const LENIENT = 3; // addr, string, set… : a number if it reads as one, else NaN, never a rejection
+// count, port, counter (Bro's): digits only. Zeek writes nothing else there, so `-5`, `5.5`, `1e3`,
+// `+5`, `NaN` or `inf` in one is a damaged line, rejected instead of read as some number.
+const COUNT = 4;
 
 /** Modes another parser of the fast path must handle like parseTsvFast (see TsvAccelerator). */
-export const TSV_MODES = { NUMERIC, TIME, BOOL, LENIENT } as const;
+export const TSV_MODES = { NUMERIC, TIME, BOOL, LENIENT, COUNT } as const;
 
-const NUMERIC_TYPES = new Set(['count', 'int', 'double', 'interval', 'port', 'counter', '']);
+const NUMERIC_TYPES = new Set(['int', 'double', 'interval', '']);
+const COUNT_TYPES = new Set(['count', 'port', 'counter']);
 
 function numberMode(type: string): number {
   if (type === 'time') return TIME;
   if (type === 'bool') return BOOL;
+  if (COUNT_TYPES.has(type)) return COUNT;
   return NUMERIC_TYPES.has(type) ? NUMERIC : LENIENT;
 }
 
@@ -157,6 +162,13 @@ let badValue = false;
  */
 function numberValue(plan: TsvPlan, b: Buffer, s: number, e: number, mode: number): number {
   if (same(b, s, e, plan.unset) || same(b, s, e, plan.empty)) return NaN;
+  if (mode === COUNT) {
+    let digits = e > s;
+    for (let i = s; i < e && digits; i++) digits = b[i] >= 0x30 && b[i] <= 0x39;
+    if (digits) return parseNumberBytes(b, s, e);
+    badValue = true;
+    return NaN;
+  }
   if (mode === BOOL) {
     const c = e - s === 1 ? b[s] : 0;
     if (c === 0x54 || c === 0x31) return 1;
@@ -231,14 +243,14 @@ function parseTsvFast(
           i = s + 1;
           c = i < end ? b[i] : 0x0a;
           done = true;
-        } else if (mode <= TIME) {
+        } else if (mode <= TIME || mode === COUNT) {
           let m = 0;
           let dot = -1;
           for (; i < end; i++) {
             c = b[i];
             const d = c - 0x30;
             if (d >= 0 && d <= 9) m = m * 10 + d;
-            else if (c === 0x2e && dot < 0) dot = i;
+            else if (c === 0x2e && dot < 0 && mode !== COUNT) dot = i;
             else break;
           }
           c = i < end ? b[i] : 0x0a;
@@ -387,7 +399,8 @@ export function parseTsvLine(ctx: ChunkContext, plan: TsvPlan, out: BatchBuilder
         lineNo,
         plan.header.fields[f],
         bool ? 'bad bool' : 'bad number',
-        (bool ? 'expected T or F, found ' : 'not a number: ') + quote(b, fs[f], fe[f]) + ChunkContext.truncatedHint(hasEol),
+        (bool ? 'expected T or F, found ' : numMode[j] === COUNT ? `not a ${plan.header.types[f]} (digits only): ` : 'not a number: ')
+          + quote(b, fs[f], fe[f]) + ChunkContext.truncatedHint(hasEol),
       );
       return next;
     }
