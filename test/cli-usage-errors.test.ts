@@ -84,12 +84,20 @@ describe('usage errors: one line on stderr, exit 2', () => {
       "zeek-iforest: unknown command 'scor' (did you mean score?); with no command, the arguments are logs, and there is no file scor");
     expectOneLine(await runCli(['evl', CONN]), 2,
       "zeek-iforest: unknown command 'evl' (did you mean eval?); with no command, the arguments are logs, and there is no file evl");
+    expectOneLine(await runCli(['fti', CONN, '-o', 'x.iforest']), 2,
+      "zeek-iforest: unknown command 'fti' (did you mean fit?); with no command, the arguments are logs, and there is no file fti");
   });
 
   it('standard input named twice: it can be read once', async () => {
     for (const args of [['score', '-', '-', '-m', model], ['fit', '-', CONN, '-', '-o', join(dir, 'twice.iforest')], ['eval', '-', '-', '--positive', 'x']]) {
       expectOneLine(await runCli(args, { input: readFileSync(CONN) }), 2, 'zeek-iforest: - (standard input) is given more than once; it can be read only once');
     }
+  });
+
+  it('-m - and an empty -m: what a model is read from', async () => {
+    expectOneLine(await runCli(['score', CONN, '-m', '-']), 2,
+      'zeek-iforest: -m -: a model is read from a file, not from standard input (it is read twice: its header, then the rest)');
+    expectOneLine(await runCli(['score', CONN, '-m', '']), 2, 'zeek-iforest: -m needs the path of a model file written by `fit`');
   });
 
   it('a model path that cannot be read', async () => {

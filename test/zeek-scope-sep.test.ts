@@ -8,6 +8,7 @@ import { fitLogs } from '../src/pipeline/fit-logs.js';
 import { connFeatureColumns } from '../src/zeek/features.js';
 import { parseChunk, type ColumnRequest } from '../src/zeek/index.js';
 import { WasmTsvParser } from '../src/zeek/wasm-tsv.js';
+import { assertBuilt, runCli } from './helpers/e2e.js';
 import { fixture, rowsOf, str } from './zeek-helpers.js';
 
 const SCOPE_SEP = fixture('btest/scripts.base.frameworks.logging.scope_sep_conn.log');
@@ -50,6 +51,16 @@ describe('fields written with the "_" scope separator', () => {
     const table = (fitted.forest.featureSpec as { tables: { resp_port: { values: string[] } } }).tables.resp_port;
     expect(table.values).toContain('53/udp');
     expect(fitted.warnings.filter((w) => w.includes('resp_port'))).toEqual([]);
+  });
+});
+
+describe('the top table of a "_"-scoped log', () => {
+  it('shows its hosts and ports, not "? → ?"', async () => {
+    assertBuilt();
+    const run = await runCli([SCOPE_SEP, '--top', '34']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain('?');
+    expect(run.stdout).toContain('173.192.163.128:80 → 141.142.220.235:6705');
   });
 });
 

@@ -188,6 +188,8 @@ function onceStdin(logs: readonly string[]): void {
 
 /** A valid model's bytes, read no further than its header declares; a ModelFormatError names the file. */
 function readModelFile(path: string): Uint8Array {
+  if (path === '') throw new UsageError('-m needs the path of a model file written by `fit`');
+  if (path === '-') throw new UsageError('-m -: a model is read from a file, not from standard input (it is read twice: its header, then the rest)');
   try {
     return readModelBytes(path);
   } catch (error) {
@@ -209,14 +211,16 @@ function mistypedCommand(arg: string): string | null {
   return commands.filter((n) => n !== 'help').find((c) => editDistance(arg.toLowerCase(), c) <= (c.length <= 3 ? 1 : 2)) ?? null;
 }
 
+/** Edits from a to b: insertions, deletions, substitutions, and swaps of two neighbours (`fti` → fit is one). */
 function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
   }
-  return prev[b.length];
+  return d[a.length][b.length];
 }
 
 /** Errors that are the user's to fix: print the message, no stack. */

@@ -3,21 +3,27 @@
 
 import { renderTopTable, type TopRow } from '../output/top-table.js';
 import type { Candidate } from '../pipeline/score-chunk.js';
+import { scopedWithUnderscore } from '../zeek/field-names.js';
 import { recordFields } from './record-fields.js';
 
 export function topTable(candidates: readonly Candidate[]): string {
   if (candidates.length === 0) return 'no records were scored';
   const rows: TopRow[] = candidates.map((c) => {
-    const f = recordFields(c.text, c.header);
-    const num = (name: string) => (f.has(name) && f.get(name) !== '' ? Number(f.get(name)) : NaN);
+    const fields = recordFields(c.text, c.header);
+    // A log written with Zeek's "_" scope separator has id_orig_h for id.orig_h (see field-names.ts).
+    const get = (name: string) => fields.get(name) ?? fields.get(scopedWithUnderscore(name));
+    const num = (name: string) => {
+      const v = get(name);
+      return v !== undefined && v !== '' ? Number(v) : NaN;
+    };
     return {
-      ts: epochSeconds(f.get('ts')),
-      origH: f.get('id.orig_h') ?? null,
+      ts: epochSeconds(get('ts')),
+      origH: get('id.orig_h') ?? null,
       origP: num('id.orig_p'),
-      respH: f.get('id.resp_h') ?? null,
+      respH: get('id.resp_h') ?? null,
       respP: num('id.resp_p'),
-      proto: f.get('proto') ?? null,
-      service: f.get('service') ?? null,
+      proto: get('proto') ?? null,
+      service: get('service') ?? null,
       origBytes: num('orig_bytes'),
       respBytes: num('resp_bytes'),
       score: c.score,
