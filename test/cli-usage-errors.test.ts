@@ -94,6 +94,17 @@ describe('usage errors: one line on stderr, exit 2', () => {
     }
   });
 
+  it('an output that is one of the inputs (also through a link): refused, and the log left as it was', async () => {
+    const log = join(dir, 'self.log');
+    cpSync(CONN, log);
+    symlinkSync(log, join(dir, 'self-link.log'));
+    for (const out of [log, join(dir, 'self-link.log')]) {
+      expectOneLine(await runCli(['score', log, '-m', model, '-o', out]), 2,
+        `zeek-iforest: the output ${out} is the input ${log}: scoring would replace the log with its scored copy; write to another file`);
+      expect(readFileSync(log)).toEqual(readFileSync(CONN));
+    }
+  });
+
   it('-m - and an empty -m: what a model is read from', async () => {
     expectOneLine(await runCli(['score', CONN, '-m', '-']), 2,
       'zeek-iforest: -m -: a model is read from a file, not from standard input (it is read twice: its header, then the rest)');

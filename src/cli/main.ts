@@ -3,7 +3,7 @@
 // 2; input and model errors, and outputs that cannot be written (a full disk), print their message
 // and exit 1; a stack trace only with --verbose.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, KernelMissingError, ModelFormatError, OptionError, WriteError, systemReason } from '../errors.js';
 import { readModelFile as readModelBytes } from '../model-file.js';
@@ -132,6 +132,7 @@ commonOptions(program.command('score')
     // `-o -` is standard output, as for the inputs (a file named "-" is ./-).
     if (o.output === '-') o.output = undefined;
     onceStdin(logs);
+    if (o.output !== undefined) notAnInput(o.output, logs);
     const model = readModelFile(o.model);
     let result: ScoreLogsResult;
     // Nothing scored: the report is still printed, then the failure (exit 1).
@@ -180,6 +181,18 @@ commonOptions(program.command('eval')
     const other = Object.entries(result.leftOut).map(([label, n]) => `${n} ${label}`).join(', ');
     process.stdout.write(`ROC-AUC ${result.rocAuc.toFixed(4)}  PR-AUC ${result.prAuc.toFixed(4)}  (${result.positives} positive, ${result.negatives} negative${other ? `; left out: ${other}` : ''}; ${result.fitted ? 'fitted on the input' : 'model given'})\n`);
   });
+
+/** `score in.log -o in.log` would replace the log with its scored copy once the run ends. */
+function notAnInput(output: string, logs: readonly string[]): void {
+  const out = statSync(output, { throwIfNoEntry: false });
+  if (out === undefined || !out.isFile()) return;
+  const same = logs.find((l) => {
+    if (l === '-') return false;
+    const st = statSync(l, { throwIfNoEntry: false });
+    return st !== undefined && st.dev === out.dev && st.ino === out.ino;
+  });
+  if (same !== undefined) throw new UsageError(`the output ${output} is the input ${same}: scoring would replace the log with its scored copy; write to another file`);
+}
 
 /** Standard input can be read once: `score - -` read it, then found it empty. */
 function onceStdin(logs: readonly string[]): void {
