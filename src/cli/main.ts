@@ -184,11 +184,19 @@ commonOptions(program.command('eval')
 
 /** `score in.log -o in.log` would replace the log with its scored copy once the run ends. */
 function notAnInput(output: string, logs: readonly string[]): void {
-  const out = statSync(output, { throwIfNoEntry: false });
+  // A path that cannot be looked at (a symlink loop, no permission) is for the reader or the
+  // output file to report, in their words.
+  const stat = (path: string) => {
+    try {
+      return statSync(path, { throwIfNoEntry: false });
+    } catch {
+      return undefined;
+    }
+  };
+  const out = stat(output);
   if (out === undefined || !out.isFile()) return;
   const same = logs.find((l) => {
-    if (l === '-') return false;
-    const st = statSync(l, { throwIfNoEntry: false });
+    const st = l === '-' ? undefined : stat(l);
     return st !== undefined && st.dev === out.dev && st.ino === out.ino;
   });
   if (same !== undefined) throw new UsageError(`the output ${output} is the input ${same}: scoring would replace the log with its scored copy; write to another file`);
