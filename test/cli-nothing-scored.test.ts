@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, linesOf, removeDir, runCli, tempDir, ZEEK_FIXTURES } from './helpers/e2e.js';
+import { assertBuilt, linesOf, removeDir, runCli, tempDir, ZEEK_FIXTURES, fitZatModel } from './helpers/e2e.js';
 
 const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
 const BEFORE = 'an earlier run wrote this\n';
@@ -19,9 +19,7 @@ let empty: string; // 0 bytes
 beforeAll(async () => {
   assertBuilt();
   dir = tempDir();
-  model = join(dir, 'conn.iforest');
-  const fit = await runCli(['fit', CONN, '-o', model, '--trees', '20']);
-  expect(fit.code, fit.stderr).toBe(0);
+  model = await fitZatModel(dir);
   notZeek = join(dir, 'notes.txt');
   writeFileSync(notZeek, Array.from({ length: 25 }, (_, i) => `note ${i + 1}: not a Zeek log line\n`).join(''));
   empty = join(dir, 'empty.log');

@@ -7,7 +7,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSyn
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../src/crc32.js';
-import { CLI, REPO, assertBuilt, removeDir, runCli, tempDir, ZEEK_FIXTURES, type CliRun } from './helpers/e2e.js';
+import { CLI, REPO, assertBuilt, removeDir, runCli, tempDir, ZEEK_FIXTURES, type CliRun, fitZatModel } from './helpers/e2e.js';
 
 const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
 const HINT = ' (run with --help for usage)';
@@ -18,9 +18,7 @@ let model: string;
 beforeAll(async () => {
   assertBuilt();
   dir = tempDir();
-  model = join(dir, 'conn.iforest');
-  const fit = await runCli(['fit', CONN, '-o', model, '--trees', '20']);
-  expect(fit.code, fit.stderr).toBe(0);
+  model = await fitZatModel(dir);
 });
 
 afterAll(() => removeDir(dir));

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, CLI, REPO, removeDir, runCli, tempDir, ZEEK_FIXTURES, type CliRun } from './helpers/e2e.js';
+import { assertBuilt, CLI, REPO, removeDir, runCli, tempDir, ZEEK_FIXTURES, type CliRun, fitZatModel } from './helpers/e2e.js';
 
 const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
 const onLinux = process.platform === 'linux' && existsSync('/dev/full');
@@ -19,9 +19,7 @@ let model: string;
 beforeAll(async () => {
   assertBuilt();
   dir = tempDir();
-  model = join(dir, 'conn.iforest');
-  const fit = await runCli(['fit', CONN, '-o', model, '--trees', '20']);
-  expect(fit.code, fit.stderr).toBe(0);
+  model = await fitZatModel(dir);
 });
 
 afterAll(() => removeDir(dir));

@@ -51,6 +51,17 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   });
 }
 
+/**
+ * The built CLI's model of zat conn.log (20 trees, enough for CLI behaviour), fitted into `dir`:
+ * what the cli-* tests of messages and exit codes score with.
+ */
+export async function fitZatModel(dir: string): Promise<string> {
+  const model = join(dir, 'conn.iforest');
+  const fit = await runCli(['fit', join(ZEEK_FIXTURES, 'zat/conn.log'), '-o', model, '--trees', '20']);
+  if (fit.code !== 0) throw new Error(`fit failed (${fit.code}): ${fit.stderr}`);
+  return model;
+}
+
 /** A fresh directory under the system temp dir; remove it with `rmSync(dir, { recursive: true, force: true })`. */
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'zeek-iforest-test-'));
