@@ -84,13 +84,8 @@ function fail(what: string): never {
 }
 
 /** The header's parameters, each checked against its range; the sizes agree with each other. */
-interface Params {
-  trees: number;
-  sampleSize: number;
-  height: number;
-  nCols: number;
-  seed: number;
-  trainRows: number;
+interface Params extends Pick<ModelData, 'trees' | 'sampleSize' | 'height' | 'nCols' | 'seed' | 'trainRows'> {
+  /** NaN when the model has none (ModelData's null). */
   threshold: number;
   contamination: number;
   specLength: number;

@@ -52,29 +52,7 @@ export function batchOf(text: string, header?: ZeekHeader): RecordBatch {
     ? { format: 'json' as const, separator: '\t', setSeparator: ',', emptyField: '(empty)', unsetField: '-',
         path: '', open: null, fields: Object.keys(JSON.parse(lines[0]) as object), types: [], directives: [] }
     : headerOf(lines.filter((l) => l.startsWith('#'))));
-  const starts: number[] = [];
-  const ends: number[] = [];
-  const lineNos: number[] = [];
-  let offset = 0;
-  lines.forEach((line, i) => {
-    const bytes = new TextEncoder().encode(line).length;
-    if (line !== '' && !line.startsWith('#')) {
-      starts.push(offset);
-      ends.push(offset + bytes);
-      lineNos.push(i + 1);
-    }
-    offset += bytes + 1;
-  });
-  return {
-    header: h,
-    length: starts.length,
-    lines: Float64Array.from(lineNos),
-    source,
-    starts: Uint32Array.from(starts),
-    ends: Uint32Array.from(ends),
-    numbers: new Map(),
-    strings: new Map(),
-  };
+  return batchOfBytes(source, h);
 }
 
 /** A batch over log bytes under `header`: every line that is not empty or a directive is a record. */

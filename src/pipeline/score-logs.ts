@@ -201,7 +201,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   // null, not '': a JSON log's header has no directives, and must still meet zeekHeaderWithScore,
   // which refuses it (Zeek TSV output needs TSV input) instead of writing JSON lines with tabs.
   let lastHeader: string | null = null;
-  const pending: Promise<InputScored | ChunkFailure>[] = [];
+  const pending: Promise<ScoredChunk | ChunkFailure>[] = [];
   // Two chunks per thread keep every worker busy while the main thread writes; the cap keeps
   // memory bounded however many threads are asked for.
   const maxInFlight = Math.min(MAX_IN_FLIGHT, Math.max(4, 2 * threads));
@@ -216,7 +216,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   // What a file wrote so far, and the header of its last chunk without records: a file of header
   // lines only gets that header block at its end (see ScoredChunk.recordless).
   const thisFile: { wrote: boolean; recordless: { header: ZeekHeader; close?: string } | null } = { wrote: false, recordless: null };
-  const writeResult = async (answer: InputScored | ChunkFailure, stats: ReadStats): Promise<void> => {
+  const writeResult = async (answer: ScoredChunk | ChunkFailure, stats: ReadStats): Promise<void> => {
     // Workers number each chunk's lines from 1 (counting them here, line by line, cost the main
     // thread a third of its time); in input order, the lines read so far give the offset.
     const offset = stats.linesRead;
@@ -225,8 +225,6 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     for (const r of result.rejections) r.line += offset;
     for (const c of result.candidates) c.line += offset;
     addChunk(stats, result);
-    // Chunk bytes leave out what the reader skipped of over-long lines; the input offset does not.
-    if (result.inputRead !== undefined) stats.bytesRead = Math.max(stats.bytesRead, result.inputRead);
     anomalies += result.anomalies;
     records += result.records;
     bytesDone += result.bytes;
@@ -269,13 +267,14 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       const stats = emptyStats(typeof source === 'string' ? (source === '-' ? 'stdin' : source) : 'stream');
       files.push(stats);
       let chunks = 0;
+      // How far into the input the reader got: chunk bytes leave out the skipped tails of over-long lines.
+      let inputRead = 0;
       for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes, countLines: false, pool: buffers })) {
         stats.file = chunk.file;
+        inputRead = chunk.bytesRead;
         // An empty chunk after others only says how far the input went (the skipped tail of an
         // over-long last line): a worker, numbering from line 1, would report it an empty input.
         if (chunk.bytes.length === 0 && chunks > 0) {
-          while (pending.length > 0) await writeResult(await pending.shift()!, stats);
-          stats.bytesRead = Math.max(stats.bytesRead, chunk.bytesRead);
           buffers.give(chunk.bytes.buffer as ArrayBuffer);
           continue;
         }
@@ -286,18 +285,16 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
         const task: ChunkTask = { bytes: chunk.bytes, firstLine: 1, header: chunk.header, file: chunk.file, format: taskFormat, scratch };
         const transferList = [chunk.bytes.buffer as ArrayBuffer];
         if (scratch !== undefined) transferList.push(scratch.buffer as ArrayBuffer);
-        const inputRead = chunk.bytesRead;
-        const scored = threads > 0
+        const result = threads > 0
           ? (startPool().run(task, { transferList }) as Promise<ScoredChunk | ChunkFailure>)
           : Promise.resolve().then(() => scoreOrFailure(inline, task));
-        // The input's bytes up to the chunk's end, over-long lines' skipped tails included.
-        const result = scored.then((answer): InputScored | ChunkFailure => ('failure' in answer ? answer : { ...answer, inputRead }));
         // Keep rejections of a failed task from surfacing before we await it in order.
         result.catch(() => undefined);
         pending.push(result);
         while (pending.length >= maxInFlight) await writeResult(await pending.shift()!, stats);
       }
       while (pending.length > 0) await writeResult(await pending.shift()!, stats);
+      stats.bytesRead = Math.max(stats.bytesRead, inputRead);
       const { recordless } = thisFile;
       if (!thisFile.wrote && recordless !== null && outFormat === 'zeek' && recordless.header.format === 'tsv' && recordless.header.fields.length > 0) {
         assertConnLog(recordless.header, stats.file);
@@ -368,9 +365,6 @@ function sumSizes(paths: string[]): number | null {
     return null;
   }
 }
-
-/** A worker's result with how far into the input its chunk ended. */
-type InputScored = ScoredChunk & { inputRead?: number };
 
 interface Sink {
   write(bytes: Uint8Array | string): Promise<void>;
