@@ -2,12 +2,14 @@
 // size, output to a path or a stream, the library or the CLI. A generated log of about 2.6 MB cut
 // into 32 KiB chunks gives ~80 chunks, so the pool reorders plenty of them.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitLogs } from '../src/pipeline/fit-logs.js';
-import { scoreLogs, type ScoreLogsOptions, type ScoreLogsResult } from '../src/pipeline/score-logs.js';
+import { INLINE_BELOW_BYTES, MAX_WORKERS, scoreLogs, type ScoreLogsOptions, type ScoreLogsResult } from '../src/pipeline/score-logs.js';
 import { assertBuilt, directiveCells, removeDir, runCli, sha256, splitZeek, tempDir, writeGeneratedLog } from './helpers/e2e.js';
 
 const ROWS = 20_000;
@@ -154,5 +156,34 @@ describe('scoreLogs output across threads', () => {
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     expect(sha256(readFileSync(join(dir, 'cli-1.log')))).toBe(sha256(readFileSync(join(dir, 'zeek-0.log'))));
     expect(sha256(readFileSync(join(dir, 'cli-2.json')))).toBe(sha256(readFileSync(join(dir, 'json-0.log'))));
+  });
+});
+
+describe('the default thread count', () => {
+  it('is 0 (the calling thread) for files under INLINE_BELOW_BYTES, gzip counting 8 times its size; every core for more, and for streams', async () => {
+    const cores = Math.min(MAX_WORKERS, availableParallelism());
+    /** The threads a run used; `copies`: how many times the inputs hold the log. */
+    const threadsFor = async (sources: Parameters<typeof scoreLogs>[0], copies = sources.length): Promise<number> => {
+      const result = await scoreLogs(sources, { model, out: null, top: 0 });
+      expect(result.records).toBe(ROWS * copies);
+      return result.threads;
+    };
+    const text = readFileSync(log);
+    expect(text.length * 7).toBeGreaterThan(INLINE_BELOW_BYTES);
+    expect(await threadsFor([log])).toBe(0);
+    // Seven small files are one big input.
+    expect(await threadsFor(Array(7).fill(log))).toBe(cores);
+    // gzip: the log compressed weighs 8 times its size, still under the line; seven copies joined
+    // and compressed are less than 16 MiB on disk but more by weight.
+    const gz = join(dir, 'gen.log.gz');
+    writeFileSync(gz, gzipSync(text, { level: 1 }));
+    expect(await threadsFor([gz])).toBe(0);
+    const joinedGz = join(dir, 'joined.log.gz');
+    writeFileSync(joinedGz, gzipSync(Buffer.concat(Array(7).fill(text)), { level: 1 }));
+    expect(statSync(joinedGz).size).toBeLessThan(INLINE_BELOW_BYTES);
+    expect(statSync(joinedGz).size * 8).toBeGreaterThan(INLINE_BELOW_BYTES);
+    expect(await threadsFor([joinedGz], 7)).toBe(cores);
+    // A stream's size is not known.
+    expect(await threadsFor([createReadStream(log)])).toBe(cores);
   });
 });

@@ -81,7 +81,7 @@ fitOptions(commonOptions(program.command('run', { isDefault: true })
   .description('fit on the logs and score them in one go; print the top anomalies with reasons')
   .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
   .option('--top <n>', 'anomalies to show', parseInteger('--top', 1, 10_000), 20)
-  .option('--threads <n>', 'worker threads for scoring (0 = main thread; at most 8 are used)', parseInteger('--threads', 0, 256))))
+  .option('--threads <n>', 'worker threads for scoring (0 = main thread; at most 8 are used); default: the cores available, or 0 for files under 16 MiB', parseInteger('--threads', 0, 256))))
   .action(async (logs: string[], o: FitFlags & { top: number; threads?: number }) => {
     if (logs.includes('-')) throw new UsageError('the one-go mode reads its logs twice (fit, then score), so it cannot take stdin: use `fit` then `score`');
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
@@ -123,7 +123,7 @@ commonOptions(program.command('score')
   .requiredOption('-m, --model <file>', 'model file written by `fit`')
   .option('-o, --output <file>', 'output file (default, or -: stdout); written whole or not at all')
   .addOption(new Option('--format <format>', "zeek (TSV with Zeek headers), json (one object per line), or auto: the first input's format, for the whole output").choices(['auto', 'zeek', 'json']).default('auto'))
-  .option('--threads <n>', 'worker threads (0 = main thread; at most 8 are used); default: the cores available', parseInteger('--threads', 0, 256))
+  .option('--threads <n>', 'worker threads (0 = main thread; at most 8 are used); default: the cores available, or 0 for files under 16 MiB', parseInteger('--threads', 0, 256))
   .option('--top <n>', 'also print the top n anomalies to stderr', parseInteger('--top', 0, 10_000), 0)
   .option('--alerts-only', 'write only the records above the threshold')
   .option('--reasons', 'add an anomaly_reason field: the features that isolated each flagged record')
