@@ -57,19 +57,37 @@ const scoreRuns = [
   // written beside it and renamed over it; on this VM's ext4 that costs the kernel more (about
   // 1.4 s of system time for 1.1 GB in side-by-side runs) than writing where a file was just removed.
   ['score --threads 2 (WASM), replacing an existing output', ['--threads', '2'], { keepOutput: true }],
+  // The same two without an output file: what the pipeline itself scales to, apart from the kernel's
+  // cost of taking new pages for 1.1 GB of page cache (on this VM, a variable share of the run).
+  ['score --threads 1 (WASM), output to /dev/null', ['--threads', '1'], { to: '/dev/null' }],
+  ['score --threads 2 (WASM), output to /dev/null', ['--threads', '2'], { to: '/dev/null' }],
 ];
 const best = new Map();
 const ratios = [];
+const nullRatios = [];
+const freshMemory = [];
 for (let round = 0; round < rounds; round++) {
   const seconds = {};
-  for (const [label, args, { keepOutput = false } = {}] of scoreRuns) {
+  freshMemory.push(touchFreshMemoryMs());
+  for (const [label, args, { keepOutput = false, to = out } = {}] of scoreRuns) {
     // Every run but the "replacing" one starts as a new user's would: no file at the output path.
     if (!keepOutput) rmSync(out, { force: true });
-    const r = runCli(['score', log, '-m', model, '-o', out, ...args]);
+    const r = runCli(['score', log, '-m', model, '-o', to, ...args]);
     seconds[label] = r.seconds;
     if (!best.has(label) || r.seconds < best.get(label).seconds) best.set(label, r);
   }
   ratios.push(seconds[scoreRuns[0][0]] / seconds[scoreRuns[1][0]]);
+  nullRatios.push(seconds[scoreRuns[4][0]] / seconds[scoreRuns[5][0]]);
+}
+
+/**
+ * Milliseconds a new process takes to touch 1 GiB of fresh memory, one byte per page: what new page
+ * cache costs the kernel at that moment. On this VM it varies from run to run several times over
+ * (0.4 to 2.4 s seen), so it is printed beside the figures it explains.
+ */
+function touchFreshMemoryMs() {
+  const code = 'const a = new Uint8Array(2 ** 30); const t = performance.now(); for (let i = 0; i < a.length; i += 4096) a[i] = 1; console.log(performance.now() - t);';
+  return Number(execFileSync(process.execPath, ['-e', code], { encoding: 'utf8' }));
 }
 for (const [label] of scoreRuns) record(label, best.get(label));
 rmSync(out, { force: true });
@@ -131,5 +149,13 @@ console.table(results.map((r) => ({
 const t1 = results.find((r) => r.task === 'score --threads 1 (WASM)');
 const t2 = results.find((r) => r.task === 'score --threads 2 (WASM)');
 const ts2 = results.find((r) => r.task === 'score --threads 2 (TS twin)');
-console.log(`speed-up 1 → 2 threads: ${(t1.seconds / t2.seconds).toFixed(2)}× (best runs; each round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}); WASM vs TS twin end to end (2 threads): ${(ts2.seconds / t2.seconds).toFixed(2)}×`);
-saveResults('pipeline', { input: { rows, bytes }, results, speedup2: t1.seconds / t2.seconds, speedup2ByRound: ratios, wasmVsTs: ts2.seconds / t2.seconds });
+const n1 = results.find((r) => r.task === 'score --threads 1 (WASM), output to /dev/null');
+const n2 = results.find((r) => r.task === 'score --threads 2 (WASM), output to /dev/null');
+const times = (list) => list.map((r) => `${r.toFixed(2)}×`).join(', ');
+console.log(`speed-up 1 → 2 threads: ${(t1.seconds / t2.seconds).toFixed(2)}× (best runs; each round: ${times(ratios)}); WASM vs TS twin end to end (2 threads): ${(ts2.seconds / t2.seconds).toFixed(2)}×`);
+console.log(`speed-up 1 → 2 threads with the output to /dev/null: ${(n1.seconds / n2.seconds).toFixed(2)}× (each round: ${times(nullRatios)})`);
+console.log(`touching 1 GiB of fresh memory, before each round: ${freshMemory.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}`);
+saveResults('pipeline', {
+  input: { rows, bytes }, results, speedup2: t1.seconds / t2.seconds, speedup2ByRound: ratios, speedup2ToDevNull: n1.seconds / n2.seconds,
+  speedup2ToDevNullByRound: nullRatios, freshMemoryMsPerGiB: freshMemory, wasmVsTs: ts2.seconds / t2.seconds,
+});
