@@ -28,11 +28,18 @@ export function explainRow(forest: Uint8Array, trees: number, height: number, ro
   const view = new DataView(forest.buffer, forest.byteOffset, forest.byteLength);
   const nSplits = splitCount(height);
   const stride = treeBytes(height);
-  const credit = new Map<number, number>(); // key: feature * 2 + (went right ? 1 : 0)
-  const path: number[] = [];
+  // Nothing in the loops allocates (the top candidates of every chunk are explained): the credit
+  // per key, feature * 2 + (went right ? 1 : 0), is in a typed array, where a Map would box every
+  // sum, and the path in another, where an array emptied per tree would grow again in every tree.
+  // Features past the end of a short row (any value from a hand-made forest) go to a Map.
+  const credit = new Float64Array(2 * row.length);
+  let beyondRow: Map<number, number> | null = null;
+  // Keys as first credited: the total is summed in that order.
+  const order: number[] = [];
+  const path = new Float64Array(height);
   for (let t = 0; t < trees; t++) {
     const base = t * stride;
-    path.length = 0;
+    let depth = 0;
     let i = 0;
     for (let level = 0; level < height; level++) {
       const feature = view.getUint32(base + i * SPLIT_BYTES, true);
@@ -40,25 +47,40 @@ export function explainRow(forest: Uint8Array, trees: number, height: number, ro
       // +Infinity marks padding below a leaf the fit reached early: the real path has ended.
       if (threshold === Infinity) break;
       const right = row[feature] > threshold ? 1 : 0;
-      path.push(feature * 2 + right);
+      path[depth++] = feature * 2 + right;
       i = 2 * i + 1 + right;
     }
     while (i < nSplits) i = 2 * i + 1;
     const h = view.getFloat32(base + nSplits * SPLIT_BYTES + (i - nSplits) * 4, true);
     const weight = 1 / Math.max(h, 1);
-    for (const key of path) credit.set(key, (credit.get(key) ?? 0) + weight);
+    for (let d = 0; d < depth; d++) {
+      const key = path[d];
+      if (key < credit.length) {
+        if (credit[key] === 0) order.push(key);
+        credit[key] += weight;
+      } else {
+        beyondRow ??= new Map();
+        const before = beyondRow.get(key);
+        if (before === undefined) order.push(key);
+        beyondRow.set(key, (before ?? 0) + weight);
+      }
+    }
   }
+  const creditOf = (key: number): number => (key < credit.length ? credit[key] : beyondRow!.get(key)!);
   let total = 0;
-  for (const v of credit.values()) total += v;
+  for (const key of order) total += creditOf(key);
   // Strongest (feature, side) first; a feature's weaker side comes later and is dropped, so the
   // order of the features is the order of their stronger sides.
   const named = new Set<number>();
   const out: Contribution[] = [];
-  for (const [key, v] of [...credit.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])) {
+  for (const [key, v] of order.map((k) => [k, creditOf(k)]).sort((a, b) => b[1] - a[1] || a[0] - b[0])) {
     if (out.length >= limit) break;
-    if (named.has(key >> 1)) continue;
-    named.add(key >> 1);
-    out.push({ feature: key >> 1, direction: key & 1 ? 'high' : 'low', share: v / total });
+    // Keys reach 2^33 (u32 feature indices): halved in floating point, not with >> 1.
+    const feature = Math.floor(key / 2);
+    if (named.has(feature)) continue;
+    named.add(feature);
+    out.push({ feature, direction: key % 2 === 1 ? 'high' : 'low', share: v / total });
   }
   return out;
 }
+

@@ -55,4 +55,18 @@ describe('explainRow', () => {
   it('gives at most `limit` features, strongest first', () => {
     expect(explainRow(trees, 2, 2, row, 1)).toEqual([{ feature: 0, direction: 'high', share: 0.5 }]);
   });
+
+  it('credits features past the end of a short row as low (the row has no value there), whatever their index', () => {
+    // Tree 1 as above. Tree 2: 7 > 6 (feature 0 high), then row[1] is missing: feature 1 low.
+    expect(explainRow(trees, 2, 2, [7], 6)).toEqual([
+      { feature: 0, direction: 'high', share: 0.5 },
+      { feature: 1, direction: 'low', share: 0.25 },
+    ]);
+    const far = forest([{ splits: [[4e9, 5], [0, 0], [0, 0]], leaves: [1, 1, 1, 1] }]);
+    // Equal credit: the lower key first (feature 0 high is key 1, feature 4e9 low key 8e9).
+    expect(explainRow(far, 1, 2, row, 6)).toEqual([
+      { feature: 0, direction: 'high', share: 0.5 },
+      { feature: 4e9, direction: 'low', share: 0.5 },
+    ]);
+  });
 });
