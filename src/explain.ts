@@ -83,4 +83,3 @@ export function explainRow(forest: Uint8Array, trees: number, height: number, ro
   }
   return out;
 }
-
