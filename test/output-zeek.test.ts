@@ -157,4 +157,26 @@ describe('formatZeekRecords', () => {
     const batch = batchOf(fixture('zat-conn.log'));
     expect(() => formatZeekRecords(batch, new Float64Array(3), null)).toThrow(RangeError);
   });
+
+  it('with reasons: one more column, the unset field for null, separator and backslash escaped, into the caller\'s buffer when it fits', () => {
+    const batch = batchOf(fixture('zat-conn.log'));
+    const scores = scoresFor(batch.length);
+    const flags = Uint8Array.from(scores, (s) => (s > 0.6 ? 1 : 0));
+    const reasons = Array.from(flags, (f, i) => (f ? (i % 2 ? 'duration high, proto rare' : 'odd\tone \\ here') : null));
+    const plain = new TextDecoder().decode(formatZeekRecords(batch, scores, flags)).split('\n');
+    const withReasons = (out?: Uint8Array): Uint8Array => formatZeekRecords(batch, scores, flags, out, reasons);
+    const lines = new TextDecoder().decode(withReasons()).split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(batch.length);
+    expect(flags.some((f) => f === 1) && flags.some((f) => f === 0)).toBe(true);
+    lines.forEach((line, i) => {
+      const reason = reasons[i] === null ? '-' : i % 2 ? 'duration high, proto rare' : 'odd\\x09one \\x5c here';
+      expect(line).toBe(`${plain[i]}\t${reason}`);
+    });
+    // The room asked for is an upper bound (a score takes at most 8 bytes): twice the output fits.
+    const roomy = new Uint8Array(2 * (lines.join('\n').length + 1));
+    expect(withReasons(roomy).buffer === roomy.buffer).toBe(true);
+    expect(Buffer.from(withReasons(new Uint8Array(10))).equals(Buffer.from(withReasons(roomy)))).toBe(true);
+    expect(() => formatZeekRecords(batch, scores, flags, undefined, reasons.slice(1))).toThrow(RangeError);
+  });
 });

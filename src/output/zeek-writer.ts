@@ -177,14 +177,17 @@ export function formatZeekRecords(
   out?: Uint8Array,
   reasons: readonly (string | null)[] | null = null,
 ): Uint8Array {
-  if (reasons !== null) return withReasons(formatZeekRecords(batch, scores, flags, out), batch.header, reasons);
-  if (scores.length < batch.length || (flags !== null && flags.length < batch.length)) {
+  if (scores.length < batch.length || (flags !== null && flags.length < batch.length) || (reasons !== null && reasons.length < batch.length)) {
     throw new RangeError(`formatZeekRecords: ${batch.length} records but ${scores.length} scores` +
-      (flags === null ? '' : ` and ${flags.length} flags`));
+      (flags === null ? '' : ` and ${flags.length} flags`) + (reasons === null ? '' : ` and ${reasons.length} reasons`));
   }
-  const need = zeekRecordsByteLength(batch, flags !== null);
-  const buf = out !== undefined && out.length >= need ? out : new Uint8Array(need);
   const { sep, unset } = headerBytes(batch.header);
+  // Reasons are few (flagged records only) and short: each is escaped and encoded once, and the
+  // lines are written with them in one pass, into `out` when it is big enough.
+  const reasonBytes = reasons === null ? null : encodeReasons(reasons, batch.length, batch.header);
+  let need = zeekRecordsByteLength(batch, flags !== null);
+  if (reasonBytes !== null) for (const r of reasonBytes) need += sep.length + (r === null ? unset.length : r.length);
+  const buf = out !== undefined && out.length >= need ? out : new Uint8Array(need);
   const src = batch.source;
   const sepLen = sep.length;
   const sep0 = sep[0];
@@ -220,6 +223,13 @@ export function formatZeekRecords(
         buf.set(unset, p);
         p += unset.length;
       } else buf[p++] = flags[i] !== 0 ? 84 /* T */ : 70 /* F */;
+    }
+    if (reasonBytes !== null) {
+      buf.set(sep, p);
+      p += sepLen;
+      const r = reasonBytes[i] ?? unset;
+      buf.set(r, p);
+      p += r.length;
     }
     buf[p++] = 10;
   }
@@ -320,10 +330,13 @@ function cExponent(v: number): string {
  * rare and opt-in, so this second pass keeps the hot path above untouched. Reasons are plain
  * feature names and words; a separator or backslash in one is escaped as Zeek escapes them.
  */
-function withReasons(lines: Uint8Array, header: ZeekHeader, reasons: readonly (string | null)[]): Uint8Array {
-  const text = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString('latin1').split('\n');
-  text.pop();
-  const escape = (r: string): string => r.replace(/\\/g, '\\x5c').split(header.separator).join(escapeAll(header.separator));
-  const out = text.map((line, i) => `${line}${header.separator}${reasons[i] === null ? header.unsetField : escape(reasons[i]!)}\n`).join('');
-  return new Uint8Array(Buffer.from(out, 'latin1'));
+/** Each reason escaped for the header's separator (and backslash, as Zeek escapes), as latin1 bytes; null stays null. */
+function encodeReasons(reasons: readonly (string | null)[], n: number, header: ZeekHeader): (Uint8Array | null)[] {
+  const sepEscaped = escapeAll(header.separator);
+  const out: (Uint8Array | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = reasons[i];
+    out[i] = r === null ? null : Buffer.from(r.replace(/\\/g, '\\x5c').split(header.separator).join(sepEscaped), 'latin1');
+  }
+  return out;
 }
