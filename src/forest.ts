@@ -31,6 +31,12 @@ export interface FitOptions {
 
 export interface LoadOptions {
   engine?: EngineName;
+  /**
+   * false: keep a view of the bytes' forest instead of a copy (the WASM engine still copies it
+   * into its own memory). Only for bytes that are not changed while the forest is in use: the
+   * worker pool loads one shared model this way in every worker. Default true.
+   */
+  copy?: boolean;
 }
 
 /** Rows searched for copies at a time (the reader's batch size, MAX_BATCH_RECORDS). */
@@ -94,7 +100,7 @@ export class IsolationForest {
 
   static fromBytesSync(bytes: Uint8Array, options: LoadOptions = {}): IsolationForest {
     const engine = validateEngine(options.engine);
-    return new IsolationForest(readModel(bytes), createEngine(engine));
+    return new IsolationForest(readModel(bytes, options.copy === false), createEngine(engine));
   }
 
   /** The model file: a versioned, checksummed binary (docs/MODEL-FORMAT.md). */

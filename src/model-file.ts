@@ -28,11 +28,14 @@ export const LIMITS = {
   /** The feature spec is JSON; a larger one is not a feature spec. */
   maxSpecBytes: 16 * 1024 * 1024,
   /**
-   * The forest, trees × treeBytes(H). Every WASM instance (one per worker) holds a copy next to
-   * its batches in at most 4 GiB of linear memory, so a larger forest could not be scored; fit
-   * refuses to grow one. 1,365 trees of ψ = 65,536, or 10,000 of ψ ≤ 8,192, fit under it.
+   * The forest, trees × treeBytes(H). Every WASM instance (one per worker) holds a copy, so the
+   * forest sets the memory a run needs (the pool starts fewer workers for big forests: see
+   * FOREST_COPIES_BYTES in score-logs.ts). fit refuses to grow a larger one. 85 trees of
+   * ψ = 65,536, 682 of ψ = 8,192, 1,365 of ψ = 4,096 or 10,000 of ψ ≤ 512 fit under it; the
+   * default 100 of ψ = 256 take 306 KB. (It was 1 GiB: a hostile model of that size, valid in
+   * every other way, made a 2-thread run peak at 7.4 GB.)
    */
-  maxForestBytes: 1024 * 1024 * 1024,
+  maxForestBytes: 64 * 1024 * 1024,
 } as const;
 
 /** Everything a model file holds. */
@@ -141,7 +144,11 @@ export function specFeatureCount(spec: unknown): number | null {
   return Array.isArray(features) ? features.length : null;
 }
 
-export function readModel(input: Uint8Array): ModelData {
+/**
+ * Validates a model file's bytes and returns what it holds. `shareForest`: the forest is a view of
+ * `input` instead of a copy, for bytes that nobody changes afterwards (the pipeline's shared model).
+ */
+export function readModel(input: Uint8Array, shareForest = false): ModelData {
   if (!(input instanceof Uint8Array)) fail('expected the file contents as bytes (a Uint8Array or Buffer)');
   const bytes = input;
   if (bytes.length < PREAMBLE_BYTES + CHECKSUM_BYTES) fail(`the file is ${bytes.length} bytes, too short to be a model`);
@@ -171,7 +178,7 @@ export function readModel(input: Uint8Array): ModelData {
   const listed = specFeatureCount(featureSpec);
   if (listed !== null && listed !== nCols) fail(`nCols = ${nCols}, but the feature spec lists ${listed} features`);
   at += specLength;
-  const forest = bytes.slice(at, at + forestLength);
+  const forest = shareForest ? bytes.subarray(at, at + forestLength) : bytes.slice(at, at + forestLength);
   validateForest(forest, trees, height, nCols, sampleSize);
   return {
     trees, sampleSize, height, nCols, seed, trainRows, forest, featureSpec,
@@ -192,7 +199,7 @@ export function readModelFile(path: string): Uint8Array {
   const fd = openSync(path, 'r');
   try {
     const bytes = readDeclared(fd);
-    readModel(bytes);
+    readModel(bytes, true);
     return bytes;
   } catch (error) {
     if (error instanceof ModelFormatError) throw new ModelFormatError(`${path}: ${error.message}`);
@@ -217,7 +224,8 @@ function readDeclared(fd: number): Uint8Array {
   // Up to one byte more than the model should have, to see a stream that does not end where it
   // should. A regular file gets one buffer of its size and a byte to see its end in; a stream's
   // starts small and doubles, so one that ends early costs what it sent, not what was declared.
-  const buffer = new Uint8Array(Math.max(HEADER_BYTES, Math.min(size + 1, known === null ? 64 * 1024 : known + 1)));
+  // Shared memory, so that the worker pool gives every worker this very copy (see scoreLogs).
+  const buffer = sharedBytes(Math.max(HEADER_BYTES, Math.min(size + 1, known === null ? 64 * 1024 : known + 1)));
   buffer.set(header);
   const bytes = readUpTo(fd, buffer, HEADER_BYTES, size + 1);
   if (bytes.length > size) fail(`it goes on past the ${size} bytes its header declares`);
@@ -231,7 +239,7 @@ function readDeclared(fd: number): Uint8Array {
 function readUpTo(fd: number, buffer: Uint8Array, length: number, limit: number): Uint8Array {
   while (length < limit) {
     if (length === buffer.length) {
-      const grown = new Uint8Array(Math.min(limit, buffer.length * 2));
+      const grown = sharedBytes(Math.min(limit, buffer.length * 2));
       grown.set(buffer);
       buffer = grown;
     }
@@ -269,4 +277,8 @@ function validateForest(forest: Uint8Array, trees: number, height: number, nCols
 
 function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+function sharedBytes(length: number): Uint8Array {
+  return new Uint8Array(new SharedArrayBuffer(length));
 }

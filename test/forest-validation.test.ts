@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { treeBytes } from '../src/layout.js';
 import { IsolationForest, InputError, OptionError } from '../src/index.js';
 
 const rows = [[1, 2], [3, 4], [5, 6], [7, 9]];
@@ -64,12 +65,13 @@ describe('fit refuses a model it could not load again', () => {
   });
 
   it('a forest larger than a model may hold, before growing any of it', async () => {
-    // ψ = 65,536 needs as many rows; 1,366 trees of height 16 are just over 1 GiB, 1,365 just under.
+    // ψ = 65,536 needs as many rows; 86 trees of height 16 are just over 64 MiB, 85 just under.
     const many = { data: new Float64Array(65_536).map((_, i) => i), nCols: 1 };
-    const error = await IsolationForest.fit(many, { trees: 1366, sampleSize: 65_536 }).catch((e: unknown) => e);
+    const error = await IsolationForest.fit(many, { trees: 86, sampleSize: 65_536 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OptionError);
     expect((error as Error).message).toBe(
-      'options.trees = 1366 with a sample of 65536 rows makes a forest of 1074255184 bytes, more than the 1073741824 a model may hold: use fewer trees or a smaller sampleSize',
+      `options.trees = 86 with a sample of 65536 rows makes a forest of ${86 * treeBytes(16)} bytes, more than the 67108864 a model may hold: use fewer trees or a smaller sampleSize`,
     );
+    expect(85 * treeBytes(16)).toBeLessThan(64 * 2 ** 20);
   });
 });

@@ -111,7 +111,7 @@ describe('model files are untrusted input', () => {
   });
 
   it('refuses a forest larger than a model may hold, from its header alone', () => {
-    // 2,000 trees of height 16 (ψ = 65,536): 1.57 GB, with the forest length to match.
+    // 2,000 trees of height 16 (ψ = 65,536): 1.57 GB, with the forest length to match (the limit is 64 MiB).
     const huge = good.slice();
     const view = new DataView(huge.buffer);
     view.setUint32(16, 2000, true);
@@ -120,7 +120,7 @@ describe('model files are untrusted input', () => {
     view.setFloat64(36, 65_536, true);
     view.setUint32(64, 2000 * treeBytes(16), true);
     expect((loadError(reseal(huge)) as Error).message).toBe(
-      `not a usable zeek-iforest model: 2000 trees of height 16 take ${2000 * treeBytes(16)} bytes, more than the 1073741824 a model may hold`,
+      `not a usable zeek-iforest model: 2000 trees of height 16 take ${2000 * treeBytes(16)} bytes, more than the 67108864 a model may hold`,
     );
   });
 

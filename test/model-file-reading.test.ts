@@ -77,6 +77,16 @@ describe('readModelFile reads a regular file no further than its header declares
     expect(Buffer.from(readModelFile(goodPath)).equals(Buffer.from(good))).toBe(true);
   });
 
+  it('reads into shared memory, which a forest loaded with copy: false keeps a view of (one copy for every worker)', () => {
+    const bytes = readModelFile(goodPath);
+    expect(bytes.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const shared = IsolationForest.fromBytesSync(bytes, { copy: false });
+    expect(shared.forestBytes.buffer).toBe(bytes.buffer);
+    const copied = IsolationForest.fromBytesSync(bytes);
+    expect(copied.forestBytes.buffer).not.toBe(bytes.buffer);
+    expect(Buffer.from(copied.forestBytes).equals(Buffer.from(shared.forestBytes))).toBe(true);
+  });
+
   it('refuses a log given as the model after its first bytes, naming the file', () => {
     // A few MB of a real conn.log: the magic is wrong, whatever follows.
     const log = join(dir, 'big.log');

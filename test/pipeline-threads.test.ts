@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitLogs } from '../src/pipeline/fit-logs.js';
-import { INLINE_BELOW_BYTES, MAX_WORKERS, scoreLogs, type ScoreLogsOptions, type ScoreLogsResult } from '../src/pipeline/score-logs.js';
+import { FOREST_COPIES_BYTES, INLINE_BELOW_BYTES, MAX_WORKERS, scoreLogs, type ScoreLogsOptions, type ScoreLogsResult } from '../src/pipeline/score-logs.js';
 import { assertBuilt, directiveCells, removeDir, runCli, sha256, splitZeek, tempDir, writeGeneratedLog } from './helpers/e2e.js';
 
 const ROWS = 20_000;
@@ -185,5 +185,21 @@ describe('the default thread count', () => {
     expect(await threadsFor([joinedGz], 7)).toBe(cores);
     // A stream's size is not known.
     expect(await threadsFor([createReadStream(log)])).toBe(cores);
+  });
+});
+
+describe('big forests', () => {
+  it('get fewer workers: no more than FOREST_COPIES_BYTES of forest copies, and the same bytes as one thread', async () => {
+    // 427 trees of ψ = 8,192 (height 13): 42 MB of forest, so three workers fit in 128 MiB.
+    const fitted = await fitLogs([log], { trees: 427, sampleSize: 8192, seed: 5 });
+    const forestBytes = fitted.forest.forestBytes.length;
+    expect(forestBytes).toBeGreaterThan(FOREST_COPIES_BYTES / 4);
+    expect(forestBytes).toBeLessThan(FOREST_COPIES_BYTES / 3);
+    const big = fitted.forest.toBytes();
+    const eight = await scoreLogs([log], { model: big, out: join(dir, 'big-8.log'), threads: 8, top: 0 });
+    expect(eight.threads).toBe(3);
+    const one = await scoreLogs([log], { model: big, out: join(dir, 'big-0.log'), threads: 0, top: 0 });
+    expect(sha256(readFileSync(join(dir, 'big-8.log')))).toBe(sha256(readFileSync(join(dir, 'big-0.log'))));
+    expect(one.records).toBe(ROWS);
   });
 });

@@ -123,12 +123,18 @@ export class ChunkScorer {
   private readonly tsv: WasmTsvParser | null;
 
   constructor(private readonly settings: ScoreSettings) {
-    this.forest = IsolationForest.fromBytesSync(settings.model, { engine: settings.engine });
+    // A view, not a copy: the pool gives every worker the same shared bytes (see scoreLogs).
+    this.forest = IsolationForest.fromBytesSync(settings.model, { engine: settings.engine, copy: false });
     this.spec = validateFeatureSpec(this.forest.featureSpec);
     this.columns = connFeatureColumns(this.spec);
     this.threshold = this.forest.threshold;
     this.lines = settings.engine === 'wasm' ? new WasmZeekLines() : null;
     this.tsv = settings.engine === 'wasm' ? new WasmTsvParser() : null;
+  }
+
+  /** Bytes of the model's forest: what every scorer with the WASM engine holds a copy of. */
+  get forestBytes(): number {
+    return this.forest.forestBytes.length;
   }
 
   score(task: ChunkTask): ScoredChunk {

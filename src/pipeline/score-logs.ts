@@ -133,16 +133,18 @@ function intOption(name: string, value: unknown, min: number, dflt: number): num
  */
 export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOptions): Promise<ScoreLogsResult> {
   const started = performance.now();
-  const threads = Math.min(MAX_WORKERS, options.threads === undefined ? defaultThreads(sources) : intOption('threads', options.threads, 0, 0));
+  const asked = Math.min(MAX_WORKERS, options.threads === undefined ? defaultThreads(sources) : intOption('threads', options.threads, 0, 0));
   const topN = intOption('top', options.top, 0, DEFAULT_TOP);
   const maxLineBytes = intOption('maxLineBytes', options.maxLineBytes, 64, 1 << 20);
   const chunkBytes = intOption('chunkBytes', options.chunkBytes, 1, DEFAULT_CHUNK_BYTES);
   const format = options.format ?? 'auto';
   if (format !== 'auto' && format !== 'zeek' && format !== 'json') throw new OptionError(`options.format must be 'auto', 'zeek' or 'json' (got ${show(format)})`);
-  const settings: ScoreSettings = { model: options.model, alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN, engine: options.engine ?? 'wasm', reasons: options.reasons ?? false };
+  const settings: ScoreSettings = { model: sharedCopy(options.model), alertsOnly: options.alertsOnly ?? false, strict: options.strict ?? false, maxLineBytes, topN, engine: options.engine ?? 'wasm', reasons: options.reasons ?? false };
 
   // Fails here, on the main thread, with a clear message if the model is unusable.
   const inline = new ChunkScorer(settings);
+  // Every worker's WASM instance holds a copy of the forest: big forests get fewer workers.
+  const threads = Math.min(asked, Math.max(1, Math.floor(FOREST_COPIES_BYTES / inline.forestBytes)));
   // Before the pool, so that an output that cannot be created leaves no threads behind.
   const sink = openSink(options.out ?? null);
   // Started with the first chunk, once its header has passed checkHeader: a run that fails at once
@@ -357,6 +359,27 @@ function mergeTop(top: Candidate[], more: Candidate[], k: number): void {
     top.splice(at, 0, c);
     if (top.length > k) top.pop();
   }
+}
+
+/**
+ * Most bytes of forest copies the workers may hold together (each WASM instance has its own): a
+ * run starts no more workers than fit, and at least one. The default model (306 KB) is far
+ * from it; all 8 workers start for forests up to 16 MiB, and a forest at the format's limit
+ * (LIMITS.maxForestBytes, 64 MiB) gets two, so that a model file, hostile but valid, cannot make
+ * a run take gigabytes.
+ */
+export const FOREST_COPIES_BYTES = 128 * 1024 * 1024;
+
+/**
+ * The model's bytes in a SharedArrayBuffer: every worker gets a view of the same memory instead
+ * of a copy each (workerData is cloned per worker, but a shared buffer is shared).
+ */
+function sharedCopy(model: Uint8Array): Uint8Array {
+  if (!(model instanceof Uint8Array)) throw new OptionError(`options.model must be the model file's bytes, a Uint8Array (got ${show(model)})`);
+  if (model.buffer instanceof SharedArrayBuffer) return model;
+  const shared = new Uint8Array(new SharedArrayBuffer(model.length));
+  shared.set(model);
+  return shared;
 }
 
 /**
