@@ -235,6 +235,17 @@ describe('inputs the output format cannot carry: one line, exit 1, no output fil
     }
   });
 
+  it('a JSON log whose records take on a score field midway: refused, naming the file', async () => {
+    const lines = readFileSync(JSON_CONN, 'utf8').trimEnd().split('\n');
+    const pre = join(dir, 'pre-scored.ndjson');
+    writeFileSync(pre, [...lines, lines[0].replace(/}$/, ',"anomaly":"yes"}')].join('\n') + '\n');
+    for (const threads of ['0', '2']) {
+      const run = await runCli(['score', pre, '-m', model, '--threads', threads, '--format', 'json', '-o', join(dir, `pre-${threads}.out`)]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(`zeek-iforest: ${pre}: the input already has an "anomaly" field (was it scored before?); score the original log instead\n`);
+    }
+  });
+
   it('--format auto with a JSON first input: a Zeek TSV input after it is written as JSON too, as --format json writes it', async () => {
     const [auto, json] = await Promise.all([
       runCli(['score', JSON_CONN, CONN, '-m', model, '--threads', '2']),
@@ -261,8 +272,8 @@ describe('inputs the output format cannot carry: one line, exit 1, no output fil
     expect(run.stdout.startsWith('{')).toBe(true);
   });
 
-  it('a log that was scored before, as TSV or JSON output, inline or in the pool', async () => {
-    const message = 'zeek-iforest: the input already has an "anomaly_score" field (was it scored before?); score the original log instead\n';
+  it('a log that was scored before, as TSV or JSON output, inline or in the pool: refused, naming it', async () => {
+    const message = `zeek-iforest: ${scored}: the input already has an "anomaly_score" field (was it scored before?); score the original log instead\n`;
     for (const args of [['--threads', '0'], ['--threads', '2', '--format', 'json']]) {
       const out = join(dir, 'rescored.log');
       const run = await runCli(['score', scored, '-m', model, '-o', out, ...args]);

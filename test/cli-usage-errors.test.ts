@@ -3,7 +3,7 @@
 // a stack trace, never "this looks like a bug".
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc32 } from '../src/crc32.js';
@@ -109,8 +109,16 @@ describe('usage errors: one line on stderr, exit 2', () => {
     expectOneLine(await runCli(['score', CONN, '-m', '']), 2, 'zeek-iforest: -m needs the path of a model file written by `fit`');
   });
 
-  it('a model path that cannot be read', async () => {
-    expectOneLine(await runCli(['score', CONN, '-m', join(dir, 'missing.iforest')]), 2,
+  it('--trees and --sample-size that make a forest larger than a model may hold, in the flags\' terms, for fit and the one-go mode', async () => {
+    for (const command of [['fit', CONN, '-o', join(dir, 'big.iforest')], [CONN]]) {
+      expectOneLine(await runCli([...command, '--trees', '86', '--sample-size', '65536']), 2,
+        'zeek-iforest: --trees 86 with --sample-size 65536 makes a forest of 64.5 MiB, more than the 64 MiB a model may hold: use fewer trees or a smaller --sample-size');
+    }
+    expect(existsSync(join(dir, 'big.iforest'))).toBe(false);
+  });
+
+  it('a model path that cannot be read: exit 1, as a log that cannot be read', async () => {
+    expectOneLine(await runCli(['score', CONN, '-m', join(dir, 'missing.iforest')]), 1,
       `zeek-iforest: cannot read the model file ${join(dir, 'missing.iforest')}: no such file or directory`);
   });
 });

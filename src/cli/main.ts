@@ -6,7 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError, KernelMissingError, ModelFormatError, OptionError, WriteError, systemReason } from '../errors.js';
-import { readModelFile as readModelBytes } from '../model-file.js';
+import { heightLimit, treeBytes } from '../layout.js';
+import { LIMITS, readModelFile as readModelBytes } from '../model-file.js';
 import { AtomicFile } from '../pipeline/atomic-file.js';
 import { fitLogs, type FitLogsOptions } from '../pipeline/fit-logs.js';
 import { NothingScoredError, scoreLogs, type ScoreLogsResult } from '../pipeline/score-logs.js';
@@ -52,10 +53,20 @@ function commonOptions(program: Command): Command {
 }
 
 function toFitLogsOptions(o: FitFlags): FitLogsOptions {
+  // The library refuses this too, but in its own terms (options.trees, sampleSize) and after the
+  // pass over the logs: say it in the flags' terms, before reading anything.
+  const forestBytes = o.trees * treeBytes(heightLimit(o.sampleSize));
+  if (forestBytes > LIMITS.maxForestBytes) {
+    throw new UsageError(`--trees ${o.trees} with --sample-size ${o.sampleSize} makes a forest of ${mib(forestBytes)}, more than the ${mib(LIMITS.maxForestBytes)} a model may hold: use fewer trees or a smaller --sample-size`);
+  }
   return {
     trees: o.trees, sampleSize: o.sampleSize, seed: o.seed, contamination: o.contamination,
     features: o.features, reservoir: o.reservoir, engine: o.engine, strict: o.strict, progress: true,
   };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(bytes % 2 ** 20 === 0 ? 0 : 1)} MiB`;
 }
 
 function report(text: string): void {
@@ -79,9 +90,9 @@ const program = new Command('zeek-iforest')
 
 fitOptions(commonOptions(program.command('run', { isDefault: true })
   .description('fit on the logs and score them in one go; print the top anomalies with reasons')
-  .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; - for stdin)')
+  .argument('<logs...>', 'Zeek logs (conn.log, .gz, JSON; read twice, so not stdin: use fit, then score)')
   .option('--top <n>', 'anomalies to show', parseInteger('--top', 1, 10_000), 20)
-  .option('--threads <n>', 'worker threads for scoring (0 = main thread; at most 8 are used); default: the cores available, or 0 for files under 16 MiB', parseInteger('--threads', 0, 256))))
+  .option('--threads <n>', 'worker threads for scoring (0 = main thread; at most 8 are used); default: the cores available, or 0 for small files (under 16 MiB in all, a gzip file counting 8 times its size)', parseInteger('--threads', 0, 256))))
   .action(async (logs: string[], o: FitFlags & { top: number; threads?: number }) => {
     if (logs.includes('-')) throw new UsageError('the one-go mode reads its logs twice (fit, then score), so it cannot take stdin: use `fit` then `score`');
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
@@ -123,7 +134,7 @@ commonOptions(program.command('score')
   .requiredOption('-m, --model <file>', 'model file written by `fit`')
   .option('-o, --output <file>', 'output file (default, or -: stdout); written whole or not at all')
   .addOption(new Option('--format <format>', "zeek (TSV with Zeek headers), json (one object per line), or auto: the first input's format, for the whole output").choices(['auto', 'zeek', 'json']).default('auto'))
-  .option('--threads <n>', 'worker threads (0 = main thread; at most 8 are used); default: the cores available, or 0 for files under 16 MiB', parseInteger('--threads', 0, 256))
+  .option('--threads <n>', 'worker threads (0 = main thread; at most 8 are used); default: the cores available, or 0 for small files (under 16 MiB in all, a gzip file counting 8 times its size)', parseInteger('--threads', 0, 256))
   .option('--top <n>', 'also print the top n anomalies to stderr', parseInteger('--top', 0, 10_000), 0)
   .option('--alerts-only', 'write only the records above the threshold')
   .option('--reasons', 'add an anomaly_reason field: the features that isolated each flagged record')
@@ -217,7 +228,8 @@ function readModelFile(path: string): Uint8Array {
     if (error instanceof ModelFormatError) throw error;
     // As a directory given as a log is (exit 1): the path names something, just not a model.
     if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new OptionError(`${path}: is a directory, not a model file`);
-    throw new UsageError(`cannot read the model file ${path}: ${systemReason(error)}`);
+    // Exit 1, as a log that cannot be read: 2 is for command lines that make no sense.
+    throw new InputError(`cannot read the model file ${path}: ${systemReason(error)}`);
   }
 }
 

@@ -34,7 +34,8 @@ Options:
   -h, --help              show this help
 
 Anomaly kinds: ${ANOMALY_KINDS.join(', ')}.
-Example: npm run gen -- --rows 4000000 --labels -o bench/tmp/big.log   (about 1 GB)
+Example: npm run gen -- --size 1G --labels -o bench/tmp/big.log   (about 7.8M records;
+         --rows 4000000 is about 515 MB, 550 MB with --labels)
 `;
 
 /** A mistake in the command line: one line for the user, exit status 2. */

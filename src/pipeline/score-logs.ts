@@ -178,8 +178,8 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     try {
       return zeekHeaderWithScore(header, true, settings.reasons);
     } catch (error) {
-      if (!(error instanceof OutputFormatError) || header.format === 'tsv') throw error;
-      const why = autoFrom === null ? '' : ` (--format auto writes one format per output: the first input's, here Zeek TSV from ${autoFrom})`;
+      if (!(error instanceof OutputFormatError)) throw error;
+      const why = autoFrom === null || header.format === 'tsv' ? '' : ` (--format auto writes one format per output: the first input's, here Zeek TSV from ${autoFrom})`;
       throw new OutputFormatError(`${file}: ${error.message}${why}`, { cause: error });
     }
   };
@@ -190,7 +190,13 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     if (header === null || header === checked) return;
     assertConnLog(header, file);
     if (outFormat === 'zeek') zeekHeader(header, file);
-    else if (outFormat === 'json') checkScoreFields(header, true, settings.reasons);
+    else if (outFormat === 'json') {
+      try {
+        checkScoreFields(header, true, settings.reasons);
+      } catch (error) {
+        throw error instanceof OutputFormatError ? new OutputFormatError(`${file}: ${error.message}`, { cause: error }) : error;
+      }
+    }
     checked = header;
   };
   const totalBytes = sources.every((s) => typeof s === 'string' && s !== '-') ? sumSizes(sources as string[]) : null;
