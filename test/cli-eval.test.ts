@@ -48,12 +48,20 @@ beforeAll(async () => {
 
 afterAll(() => removeDir(dir));
 
-const LINE = /^ROC-AUC (\d\.\d{4}) {2}PR-AUC (\d\.\d{4}) {2}\((\d+) positive, (\d+) negative(?:; left out: ([^;]+))?; (fitted on the input|model given)\)\n$/;
+/** Counts are written with thousands separators, as in every other summary: 9,893. */
+const COUNT = '(\\d{1,3}(?:,\\d{3})*)';
+const LINE = new RegExp(`^ROC-AUC (\\d\\.\\d{4}) {2}PR-AUC (\\d\\.\\d{4}) {2}\\(${COUNT} positive, ${COUNT} negative(?:; left out: ([^;]+))?; (fitted on the input|model given)\\)\\n$`);
+
+/** 9893 → "9,893", written out here rather than with toLocaleString, which the CLI uses. */
+function withSeparators(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ',');
+}
 
 function parseEval(stdout: string): { roc: number; pr: number; positives: number; negatives: number; leftOut: string | undefined; how: string } {
   const m = LINE.exec(stdout);
   expect(m, stdout).not.toBeNull();
-  return { roc: Number(m![1]), pr: Number(m![2]), positives: Number(m![3]), negatives: Number(m![4]), leftOut: m![5], how: m![6] };
+  const count = (text: string) => Number(text.replaceAll(',', ''));
+  return { roc: Number(m![1]), pr: Number(m![2]), positives: count(m![3]), negatives: count(m![4]), leftOut: m![5], how: m![6] };
 }
 
 describe('eval', () => {
@@ -64,6 +72,8 @@ describe('eval', () => {
     expect(r).toMatchObject({ positives: labels.Malicious, negatives: labels.Benign, leftOut: undefined, how: 'fitted on the input' });
     expect(r.roc).toBeGreaterThan(ROC_FLOOR);
     expect(r.pr).toBeGreaterThan(3 * (labels.Malicious / 10_000));
+    expect(labels.Benign).toBeGreaterThan(999);
+    expect(run.stdout).toContain(`(${labels.Malicious} positive, ${withSeparators(labels.Benign)} negative; fitted on the input)`);
     expect(run.stderr).toContain(`${labelled}: 10,009 lines read, 10,000 records scored, 9 header lines, 0 rejected`);
   });
 
@@ -94,12 +104,15 @@ describe('eval', () => {
     const expected = Object.fromEntries(Object.entries(detailed).filter(([k]) => !['PortScan', 'DNS-Tunneling', 'C&C-Beacon'].includes(k)));
     expect(summary.leftOut).toEqual(expected);
     expect(summary.leftOut['-']).toBe(labels.Benign); // benign rows have no detailed label
+    const text = await runCli(['eval', labelled, '--label-field', 'detailed-label', '--positive', 'PortScan', '--negative', 'DNS-Tunneling,C&C-Beacon', '-m', cleanModel]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(parseEval(text.stdout).leftOut).toContain(`${withSeparators(labels.Benign)} -`);
   });
 
   it('a label field that gives nothing to rank is a user error, exit 1, one line', async () => {
     const run = await runCli(['eval', labelled, '--positive', 'Nonexistent', '-m', cleanModel]);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(`zeek-iforest: field label gave 0 positive and 10000 negative records, so there is nothing to rank: check --label-field, --positive and --negative\n`);
+    expect(run.stderr).toBe(`zeek-iforest: field label gave 0 positive and 10,000 negative records, so there is nothing to rank: check --label-field, --positive and --negative\n`);
   });
 });

@@ -189,8 +189,9 @@ commonOptions(program.command('eval')
       return;
     }
     report(describeStats(result.files, 'scored'));
-    const other = Object.entries(result.leftOut).map(([label, n]) => `${n} ${label}`).join(', ');
-    process.stdout.write(`ROC-AUC ${result.rocAuc.toFixed(4)}  PR-AUC ${result.prAuc.toFixed(4)}  (${result.positives} positive, ${result.negatives} negative${other ? `; left out: ${other}` : ''}; ${result.fitted ? 'fitted on the input' : 'model given'})\n`);
+    const n = (x: number) => x.toLocaleString('en-US');
+    const other = Object.entries(result.leftOut).map(([label, left]) => `${n(left)} ${label}`).join(', ');
+    process.stdout.write(`ROC-AUC ${result.rocAuc.toFixed(4)}  PR-AUC ${result.prAuc.toFixed(4)}  (${n(result.positives)} positive, ${n(result.negatives)} negative${other ? `; left out: ${other}` : ''}; ${result.fitted ? 'fitted on the input' : 'model given'})\n`);
   });
 
 /** `score in.log -o in.log` would replace the log with its scored copy once the run ends. */

@@ -93,7 +93,7 @@ export async function evaluateLogs(sources: readonly Source[], options: Evaluate
   }
   if (positives === 0 || negatives === 0) {
     const seen = Object.keys(leftOut).slice(0, 8).join(', ');
-    throw new OptionError(`field ${labelField} gave ${positives} positive and ${negatives} negative records, so there is nothing to rank` +
+    throw new OptionError(`field ${labelField} gave ${positives.toLocaleString('en-US')} positive and ${negatives.toLocaleString('en-US')} negative records, so there is nothing to rank` +
       (seen ? `; labels left out: ${seen}` : '') + ': check --label-field, --positive and --negative');
   }
   return {
