@@ -11,6 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateLogs } from '../src/pipeline/evaluate.js';
 import { fitLogs } from '../src/pipeline/fit-logs.js';
 import { assertBuilt, directiveCells, removeDir, runCli, splitZeek, tempDir, writeGeneratedLog } from './helpers/e2e.js';
 
@@ -93,6 +94,24 @@ describe('eval', () => {
     expect(summary).toMatchObject({ positives: labels.Malicious, negatives: labels.Benign, records: 10_000, fitted: false, leftOut: {} });
     expect(summary.rocAuc.toFixed(4)).toBe(r.roc.toFixed(4));
     expect(summary.prAuc.toFixed(4)).toBe(r.pr.toFixed(4));
+  });
+
+  it('with -m, standard input is read in one pass: the same result as for the file', async () => {
+    const [file, stdin] = await Promise.all([
+      runCli(['eval', labelled, '--positive', 'Malicious', '-m', cleanModel, '--json']),
+      runCli(['eval', '-', '--positive', 'Malicious', '-m', cleanModel, '--json'], { input: readFileSync(labelled) }),
+    ]);
+    expect(stdin.code, stdin.stderr).toBe(0);
+    const pick = (run: { stdout: string }) => {
+      const { rocAuc, prAuc, positives, negatives, records, leftOut } = JSON.parse(run.stdout) as Record<string, unknown>;
+      return { rocAuc, prAuc, positives, negatives, records, leftOut };
+    };
+    expect(pick(stdin)).toEqual(pick(file));
+    expect(pick(stdin)).toMatchObject({ positives: labels.Malicious, negatives: labels.Benign, records: 10_000 });
+  });
+
+  it('evaluateLogs, the library call, refuses standard input without a model, naming the option', async () => {
+    await expect(evaluateLogs(['-'], { positive: ['Malicious'] })).rejects.toThrow("options.model is needed to evaluate standard input ('-'): without one, evaluateLogs fits on the input first and so reads it twice");
   });
 
   it('rows with labels that are neither positive nor negative are left out and counted', async () => {

@@ -92,6 +92,13 @@ describe('usage errors: one line on stderr, exit 2', () => {
     }
   });
 
+  it('eval of standard input without -m: it would be read twice (fit, then score)', async () => {
+    for (const args of [['eval', '-', '--positive', 'malicious'], ['eval', CONN, '-', '--positive', 'malicious']]) {
+      expectOneLine(await runCli(args, { input: readFileSync(CONN) }), 2,
+        'zeek-iforest: eval without -m reads its logs twice (fit, then score), so it cannot take stdin: give a model fitted elsewhere with -m, or the log as a file');
+    }
+  });
+
   it('an output that is one of the inputs (also through a link): refused, and the log left as it was', async () => {
     const log = join(dir, 'self.log');
     cpSync(CONN, log);

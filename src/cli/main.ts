@@ -171,15 +171,17 @@ commonOptions(program.command('score')
 
 commonOptions(program.command('eval')
   .description('ROC-AUC and PR-AUC of the scores against a label column')
-  .argument('<logs...>', 'labelled Zeek logs')
+  .argument('<logs...>', 'labelled Zeek logs (- for stdin, with -m only)')
   .option('--label-field <name>', 'field holding the label', 'label')
   .requiredOption('--positive <values>', 'label values of anomalies (comma-separated, case-insensitive)', parseLabels('--positive'))
   .option('--negative <values>', 'label values of normal records (default: every other value)', parseLabels('--negative'))
-  .option('-m, --model <file>', 'score with this model (fitted elsewhere); default: fit on the input itself'))
+  .option('-m, --model <file>', 'score with this model (fitted elsewhere), in one pass over the logs; default: fit on the logs themselves, which reads them twice'))
   .option('--trees <n>', 'trees, when fitting on the input', parseInteger('--trees', 1, 10_000), 100)
   .option('--seed <n>', 'seed, when fitting on the input', parseInteger('--seed', 0, 0xffffffff), 1)
   .action(async (logs: string[], o: { labelField: string; positive: string[]; negative?: string[]; model?: string; trees: number; seed: number; strict?: boolean; json?: boolean }) => {
     onceStdin(logs);
+    // With -m, one pass: score and rank. Without, the logs are read to fit, then again to score.
+    if (logs.includes('-') && o.model === undefined) throw new UsageError('eval without -m reads its logs twice (fit, then score), so it cannot take stdin: give a model fitted elsewhere with -m, or the log as a file');
     const result = await evaluateLogs(logs, {
       labelField: o.labelField, positive: o.positive, negative: o.negative, strict: o.strict,
       model: o.model === undefined ? undefined : readModelFile(o.model), trees: o.trees, seed: o.seed,

@@ -48,7 +48,7 @@ export async function evaluateLogs(sources: readonly Source[], options: Evaluate
   const labelField = options.labelField ?? 'label';
   if (!Array.isArray(options.positive) || options.positive.length === 0) throw new OptionError('options.positive must list at least one label value');
   if (sources.some((s) => s === '-') && options.model === undefined) {
-    throw new OptionError('evaluating without a model fits on the input first and so reads it twice: stdin cannot be read twice, give a model (-m)');
+    throw new OptionError("options.model is needed to evaluate standard input ('-'): without one, evaluateLogs fits on the input first and so reads it twice");
   }
   const positive = new Set(options.positive.map((v) => v.toLowerCase()));
   const negative = options.negative ? new Set(options.negative.map((v) => v.toLowerCase())) : null;
