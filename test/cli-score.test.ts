@@ -6,9 +6,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, CLI, directiveCells, REPO, removeDir, runCli, sha256, splitZeek, tempDir, ZEEK_FIXTURES } from './helpers/e2e.js';
+import { assertBuilt, CLI, directiveCells, REPO, removeDir, runCli, sha256, splitZeek, tempDir, writeGeneratedLog, ZEEK_FIXTURES } from './helpers/e2e.js';
 
 const CONN = join(ZEEK_FIXTURES, 'zat/conn.log');
 // Zeek's JSON writer's output (zat: MIT).
@@ -172,6 +172,26 @@ describe('gzip and stdin', () => {
     expect(stdin.code, stdin.stderr).toBe(0);
     expect(sha256(readFileSync(out))).toBe(sha256(readFileSync(scored)));
     expect(sha256(stdin.stdout)).toBe(sha256(readFileSync(scored)));
+  });
+
+  it('a truncated gzip: every record inflated before the cut is written, then the error, exit 1', async () => {
+    // A bigger log than the fixture, so that several chunks are in flight when the input fails.
+    const big = writeGeneratedLog(join(dir, 'trunc-src.log'), { rows: 60_000, seed: 9 });
+    const gz = gzipSync(readFileSync(big), { level: 1 });
+    const truncated = join(dir, 'truncated.log.gz');
+    writeFileSync(truncated, gz.subarray(0, Math.floor(gz.length * 0.7)));
+    // What zcat gets out of it: the whole lines are the records to expect.
+    const inflated = gunzipSync(gz.subarray(0, Math.floor(gz.length * 0.7)), { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('latin1');
+    const whole = inflated.slice(0, inflated.lastIndexOf('\n')).split('\n').filter((l) => !l.startsWith('#'));
+    expect(whole.length).toBeGreaterThan(30_000);
+    for (const threads of ['0', '2']) {
+      const run = await runCli(['score', truncated, '-m', model, '--threads', threads]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(`zeek-iforest: ${truncated}: gzip data is corrupt or truncated (unexpected end of file); the lines before this point were read\n`);
+      const records = run.stdout.trimEnd().split('\n').filter((l) => !l.startsWith('#'));
+      expect(records).toHaveLength(whole.length);
+      expect(records.at(-1)!.startsWith(`${whole.at(-1)!}\t`)).toBe(true);
+    }
   });
 
   it('score - reads stdin and writes the same bytes to stdout, stats for "stdin" on stderr', async () => {

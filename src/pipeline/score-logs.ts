@@ -14,7 +14,7 @@ import { OutputFormatError, checkScoreFields, zeekHeaderWithScore } from '../out
 import { BufferPool } from '../buffer-pool.js';
 import { chunkBufferBytes, readChunks } from '../zeek/chunks.js';
 import { NotConnLogError, assertConnLog } from '../zeek/features.js';
-import { ZeekParseError } from '../zeek/errors.js';
+import { ZeekParseError, ZeekReadError } from '../zeek/errors.js';
 import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
 import { AtomicFile } from './atomic-file.js';
@@ -278,7 +278,13 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       let chunks = 0;
       // How far into the input the reader got: chunk bytes leave out the skipped tails of over-long lines.
       let inputRead = 0;
-      for await (const chunk of readChunks(source, { chunkBytes, maxLineBytes, countLines: false, pool: buffers })) {
+      const input = readChunks(source, { chunkBytes, maxLineBytes, countLines: false, pool: buffers });
+      for await (const chunk of drainOnReadError(input, async () => {
+        // A read failure (a truncated gzip, an I/O error) ends the input where it happened. The
+        // chunks before it are whole: they are written first, as a decompressor writes what it
+        // could inflate, so that a stream output loses none of the records that could be read.
+        while (pending.length > 0) await writeResult(await pending.shift()!, stats);
+      })) {
         stats.file = chunk.file;
         inputRead = chunk.bytesRead;
         // An empty chunk after others only says how far the input went (the skipped tail of an
@@ -347,6 +353,16 @@ async function stopPool(pool: Piscina | null): Promise<void> {
   if (pool === null || pool.threads.length === 0) return;
   await new Promise((resolve) => setTimeout(resolve, STOP_SETTLE_MS));
   await pool.destroy();
+}
+
+/** The chunks of `chunks`; on a ZeekReadError, runs `before` and then throws it. */
+async function* drainOnReadError<T>(chunks: AsyncGenerator<T>, before: () => Promise<void>): AsyncGenerator<T> {
+  try {
+    yield* chunks;
+  } catch (error) {
+    if (error instanceof ZeekReadError) await before();
+    throw error;
+  }
 }
 
 /** A chunk's failure as the error it was, with the line numbered in the whole input. */
