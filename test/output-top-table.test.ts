@@ -96,6 +96,18 @@ describe('renderTopTable', () => {
     }
   });
 
+  it('shows whole IPv6 addresses and reasons when the width allows, as on a wide terminal', () => {
+    const wide: TopRow[] = [{ ...rows[0], origH: '2001:718:2:1663:8d3e:6afd:7fc2:31f8', origP: 1, respH: '2001:718:2:1663:2d5a:3899:db9f:9427', respP: 22, reason: 'resp_port rare, resp_bytes high' }];
+    const line = renderTopTable(wide, { width: 200 }).trimEnd().split('\n')[2];
+    expect(line).toContain('[2001:718:2:1663:8d3e:6afd:7fc2:31f8]:1 → [2001:718:2:1663:2d5a:3899:db9f:9427]:22');
+    expect(line).toContain('resp_port rare, resp_bytes high');
+    expect(line).not.toContain('…');
+    // At 140 columns the pair does not fit with the rest: its addresses are shortened.
+    const narrow = renderTopTable(wide, { width: 140 }).trimEnd().split('\n')[2];
+    expect(chars(narrow)).toBeLessThanOrEqual(140);
+    expect(narrow).toMatch(/\[2001:718:2:1…[^\]]*\]:1 → /);
+  });
+
   it('has an ASCII mode and says so when there is nothing to show', () => {
     const out = renderTopTable(rows.slice(0, 1), { ascii: true, width: 140 });
     expect(out).toContain('10.1.2.143:55274 -> 164.94.91.77:443');

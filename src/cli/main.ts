@@ -158,7 +158,7 @@ commonOptions(program.command('score')
       nothing = error;
       result = error.result;
     }
-    if (o.top > 0 && nothing === null) report(topTable(result.top));
+    if (o.top > 0 && nothing === null) report(topTable(result.top, process.stderr));
     const summary = { command: 'score', files: result.files, records: result.records, rejected: result.rejected, anomalies: result.anomalies, threads: result.threads, seconds: result.seconds };
     if (o.json) (o.output ? process.stdout : process.stderr).write(summaryJson(summary) + '\n');
     else report(`${describeStats(result.files, 'scored')}\n${count(result.records, 'record')} scored, ${count(result.anomalies, 'anomaly', 'anomalies')}, ${result.seconds.toFixed(2)} s`);

@@ -6,7 +6,8 @@ import type { Candidate } from '../pipeline/score-chunk.js';
 import { scopedWithUnderscore } from '../zeek/field-names.js';
 import { recordFields } from './record-fields.js';
 
-export function topTable(candidates: readonly Candidate[]): string {
+/** The table for `stream`: as wide as its terminal, or 140 columns when it is not one. */
+export function topTable(candidates: readonly Candidate[], stream: NodeJS.WriteStream = process.stdout): string {
   if (candidates.length === 0) return 'no records were scored';
   const rows: TopRow[] = candidates.map((c) => {
     const fields = recordFields(c.text, c.header);
@@ -30,7 +31,7 @@ export function topTable(candidates: readonly Candidate[]): string {
       reason: c.reason,
     };
   });
-  return renderTopTable(rows, { width: process.stdout.isTTY ? process.stdout.columns : 140 });
+  return renderTopTable(rows, { width: stream.isTTY ? stream.columns : 140 });
 }
 
 /** A decimal number and nothing else: Number() alone would also take "", " ", "0x10" and "Infinity". */

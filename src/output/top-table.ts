@@ -180,6 +180,15 @@ export function renderTopTable(rows: readonly TopRow[], opts: TopTableOptions = 
     room = width - fixed();
   }
   widths[reasonIdx] = Math.max(MIN_REASON, Math.min(room, Math.max(len(COLS[reasonIdx].title), ...cells.map((r) => len(r[reasonIdx])))));
+  // Width the reason does not need goes to the columns their cap cut, the connection first: on a
+  // wide terminal, IPv6 addresses are shown whole.
+  let spare = width - fixed() - widths[reasonIdx];
+  for (const k of [connIdx, 3]) {
+    const natural = Math.max(len(COLS[k].title), ...cells.map((row) => len(row[k])));
+    const grow = Math.max(0, Math.min(spare, natural - widths[k]));
+    widths[k] += grow;
+    spare -= grow;
+  }
 
   const line = (row: string[], i = -1): string =>
     row
