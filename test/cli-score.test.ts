@@ -194,6 +194,21 @@ describe('gzip and stdin', () => {
     }
   });
 
+  it('score --top with --json: the top records in the summary (as the one-go mode gives them), no table', async () => {
+    const [json, table] = await Promise.all([
+      runCli(['score', CONN, '-m', model, '-o', join(dir, 'top-json.log'), '--top', '3', '--json']),
+      runCli(['score', CONN, '-m', model, '-o', join(dir, 'top-table.log'), '--top', '3']),
+    ]);
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stderr).toBe('');
+    const summary = JSON.parse(json.stdout) as { top: { file: string; line: number; score: number; reason: string }[] };
+    expect(summary.top).toHaveLength(3);
+    expect(summary.top[0].score).toBeGreaterThanOrEqual(summary.top[2].score);
+    // The same records as the table's, in its order.
+    for (const t of summary.top) expect(table.stderr).toContain(t.score.toFixed(4));
+    expect(summary.top.every((t) => t.file === CONN && t.line > 9 && t.reason.length > 0)).toBe(true);
+  });
+
   it('score - reads stdin and writes the same bytes to stdout, stats for "stdin" on stderr', async () => {
     const run = await runCli(['score', '-', '-m', model, '--json'], { input: readFileSync(CONN) });
     expect(run.code, run.stderr).toBe(0);

@@ -158,8 +158,10 @@ commonOptions(program.command('score')
       nothing = error;
       result = error.result;
     }
-    if (o.top > 0 && nothing === null) report(topTable(result.top, process.stderr));
-    const summary = { command: 'score', files: result.files, records: result.records, rejected: result.rejected, anomalies: result.anomalies, threads: result.threads, seconds: result.seconds };
+    // With --json the top records go into the summary, as in the one-go mode, not into a table.
+    if (o.top > 0 && nothing === null && !o.json) report(topTable(result.top, process.stderr));
+    const top = o.top > 0 ? { top: result.top.map((c) => ({ file: c.file, line: c.line, score: c.score, reason: c.reason })) } : {};
+    const summary = { command: 'score', files: result.files, records: result.records, rejected: result.rejected, anomalies: result.anomalies, threads: result.threads, seconds: result.seconds, ...top };
     if (o.json) (o.output ? process.stdout : process.stderr).write(summaryJson(summary) + '\n');
     else report(`${describeStats(result.files, 'scored')}\n${count(result.records, 'record')} scored, ${count(result.anomalies, 'anomaly', 'anomalies')}, ${result.seconds.toFixed(2)} s`);
     if (nothing !== null) {
