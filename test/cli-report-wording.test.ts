@@ -73,3 +73,17 @@ describe('singular and plural in the statistics', () => {
     expect(run.code).toBe(1);
   });
 });
+
+describe('a --sample-size the fit could not use', () => {
+  it('warns with what each tree was grown on, for too few records and for a smaller --reservoir, and not otherwise', async () => {
+    const [few, reservoir, plain] = await Promise.all([
+      runCli(['fit', CONN, '-o', join(dir, 'few.iforest'), '--sample-size', '1000']),
+      runCli(['fit', CONN, '-o', join(dir, 'reservoir.iforest'), '--reservoir', '100']),
+      runCli(['fit', CONN, '-o', join(dir, 'plain.iforest')]),
+    ]);
+    for (const r of [few, reservoir, plain]) expect(r.code, r.stderr).toBe(0);
+    expect(few.stderr).toContain('zeek-iforest: warning: --sample-size 1000 is more than the 360 records fitted on: each tree was grown on 360\n');
+    expect(reservoir.stderr).toContain('zeek-iforest: warning: --sample-size 256 is more than the 100 records fitted on: each tree was grown on 100 (--reservoir 100 keeps no more; raise it to grow trees of 256)\n');
+    expect(plain.stderr).not.toContain('warning');
+  });
+});

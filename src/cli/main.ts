@@ -65,6 +65,14 @@ function toFitLogsOptions(o: FitFlags): FitLogsOptions {
   };
 }
 
+/** A --sample-size larger than the records fitted on: the trees were grown on fewer. */
+function sampleSizeWarnings(o: FitFlags, fitted: { forest: { sampleSize: number }; sampled: number }): string[] {
+  const used = fitted.forest.sampleSize;
+  if (used >= o.sampleSize) return [];
+  const raise = o.reservoir < o.sampleSize ? ` (--reservoir ${o.reservoir} keeps no more; raise it to grow trees of ${o.sampleSize})` : '';
+  return [`--sample-size ${o.sampleSize} is more than the ${count(fitted.sampled, 'record')} fitted on: each tree was grown on ${used}${raise}`];
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(bytes % 2 ** 20 === 0 ? 0 : 1)} MiB`;
 }
@@ -96,7 +104,7 @@ fitOptions(commonOptions(program.command('run', { isDefault: true })
   .action(async (logs: string[], o: FitFlags & { top: number; threads?: number }) => {
     if (logs.includes('-')) throw new UsageError('the one-go mode reads its logs twice (fit, then score), so it cannot take stdin: use `fit` then `score`');
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
-    warn(fitted.warnings);
+    warn([...fitted.warnings, ...sampleSizeWarnings(o, fitted)]);
     const scored = await scoreLogs(logs, { model: fitted.forest.toBytes(), threads: o.threads, top: o.top, strict: o.strict, progress: true });
     if (o.json) {
       process.stdout.write(summaryJson({ command: 'run', files: scored.files, records: scored.records, rejected: scored.rejected, anomalies: scored.anomalies, threshold: fitted.forest.threshold, seconds: fitted.seconds + scored.seconds, top: scored.top.map((c) => ({ file: c.file, line: c.line, score: c.score, reason: c.reason })) }) + '\n');
@@ -114,7 +122,7 @@ fitOptions(commonOptions(program.command('fit')
   .action(async (logs: string[], o: FitFlags & { output: string }) => {
     onceStdin(logs);
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
-    warn(fitted.warnings);
+    warn([...fitted.warnings, ...sampleSizeWarnings(o, fitted)]);
     // Whole or not at all, like score's output: a Ctrl-C here never leaves half a model.
     const model = new AtomicFile(o.output);
     model.write(fitted.forest.toBytes());
