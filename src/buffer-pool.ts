@@ -19,12 +19,16 @@ export class BufferPool {
 
   /**
    * A buffer of at least `min` bytes (default: capacity): a kept one, its contents left over from
-   * earlier use, or a fresh one of `min` bytes.
+   * earlier use, or a fresh one of `min` bytes. Kept buffers can be larger than capacity (a
+   * writer's output grown past it): one of those serves a larger `min` too.
    */
   take(min = this.capacity): Uint8Array {
-    if (min <= this.capacity) {
-      const kept = this.free.pop();
-      if (kept !== undefined) return new Uint8Array(kept);
+    for (let i = this.free.length - 1; i >= 0; i--) {
+      if (this.free[i].byteLength < min) continue;
+      const kept = this.free[i];
+      this.free[i] = this.free[this.free.length - 1];
+      this.free.pop();
+      return new Uint8Array(kept);
     }
     // "Slow": never from Node's shared slab, so the buffer owns its ArrayBuffer and can be
     // transferred. Not zeroed: a caller writes before it reads, and zeroing megabytes that are
