@@ -223,6 +223,8 @@ describe('columns and labels', () => {
     expect(connFeatureColumns({ features: ['resp_port'] })).toEqual([
       { name: 'proto', kind: 'string' },
       { name: 'id.resp_p', kind: 'number' },
+      { name: 'local_orig', kind: 'number' },
+      { name: 'local_resp', kind: 'number' },
     ]);
     for (const label of LABEL_COLUMNS) expect(ALL.map((c) => c.name)).not.toContain(label);
   });

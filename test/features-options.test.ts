@@ -20,9 +20,12 @@ describe('feature selection', () => {
     const learner = new ConnFeatureLearner({ features: ['service', 'duration'], sampleSize: 0 });
     learner.observe(batchOf([{ service: 'dns', duration: 1 }], learner.columns));
     expect(learner.finish().features).toEqual(['service', 'duration']);
+    // local_orig and local_resp are read (and checked) with any features, as when fitting with the default set.
     expect(learner.columns).toEqual([
       { name: 'duration', kind: 'number' },
       { name: 'service', kind: 'string' },
+      { name: 'local_orig', kind: 'number' },
+      { name: 'local_resp', kind: 'number' },
     ]);
   });
 

@@ -273,9 +273,24 @@ function resolveOptions(options: ConnFeatureOptions | undefined): ResolvedOption
 // ---------------------------------------------------------------------------------------------
 // Columns
 
+/**
+ * Fields read, and so checked (a bool takes T or F), whatever the features. Fitting with the
+ * default features reads local_orig and local_resp to decide whether to keep them, so a bad value
+ * there rejects the line; a model that then left them out would score that same line, and fit and
+ * score of one log would disagree on which lines are valid. Reading them always keeps the verdicts
+ * the same, with any model and any --features.
+ */
+const ALWAYS_READ: readonly string[] = CATALOGUE.flatMap((d) => ('optional' in d && d.optional ? d.fields : []));
+
+function fieldsOf(features: readonly ConnFeatureName[]): Set<string> {
+  const fields = new Set<string>();
+  for (const f of features) for (const field of DEFS.get(f)!.fields) fields.add(field);
+  return fields;
+}
+
 function columnsFor(features: readonly ConnFeatureName[]): ColumnRequest[] {
-  const wanted = new Set<string>();
-  for (const f of features) for (const field of DEFS.get(f)!.fields) wanted.add(field);
+  const wanted = fieldsOf(features);
+  for (const field of ALWAYS_READ) wanted.add(field);
   // Catalogue order, so the same features always ask for the same columns in the same order.
   const out: ColumnRequest[] = [];
   const done = new Set<string>();
@@ -290,8 +305,9 @@ function columnsFor(features: readonly ConnFeatureName[]): ColumnRequest[] {
 }
 
 /**
- * The columns a reader must extract for a spec (scoring) or for the chosen features (learning).
- * Label columns are never among them.
+ * The columns a reader must extract for a spec (scoring) or for the chosen features (learning):
+ * the fields the features read, and local_orig and local_resp always (see ALWAYS_READ). Label
+ * columns are never among them.
  */
 export function connFeatureColumns(specOrOptions?: FeatureSpec | ConnFeatureOptions): ColumnRequest[] {
   if (specOrOptions !== undefined && 'version' in specOrOptions) return columnsFor(specOrOptions.features);
@@ -622,7 +638,10 @@ export class ConnFeatureLearner {
     const k = this.opts.sampleSize;
     this.reservoir = new ReservoirSampler(k, this.opts.seed);
     this.keptLines = new Float64Array(k);
+    const used = fieldsOf(this.opts.features);
     for (const c of this.columns) {
+      // A column read only to be checked (ALWAYS_READ) is not kept: no feature encodes it.
+      if (!used.has(c.name)) continue;
       if (c.kind === 'number') this.keptNumbers.set(c.name, new Float64Array(k).fill(NaN));
       else {
         // Every string column is interned through a counter, even when only resp_port needs it
