@@ -10,12 +10,18 @@ import { dictId } from './dictionary';
 
 /**
  * The mode of a requested number column, as in tsv.ts: 0 NUMERIC and 1 TIME read digits with at
- * most one dot (an ISO time goes to the host), 2 BOOL reads T / F / 1 / 0, 4 COUNT digits only.
- * tsv.ts's LENIENT columns never come here.
+ * most one dot (an ISO time goes to the host), 2 BOOL reads T / F / 1 / 0, 4 COUNT and 5 PORT
+ * digits only. tsv.ts's LENIENT columns never come here.
  */
+const TIME: u8 = 1;
 const BOOL: u8 = 2;
-/** 4 COUNT (count, port): digits only; a dot hands the line back (tsv.ts rejects it). */
-const COUNT: u8 = 4;
+/**
+ * COUNT and PORT read digits only: a dot hands the line back (tsv.ts rejects it), and so does a
+ * count above 2^53, which tsv.ts reads from its digits (or rejects, beyond 2^64 − 1), and a port
+ * above 65535 (tsv.ts rejects it).
+ */
+const PORT: u8 = 5;
+const MAX_PORT: f64 = 65535.0;
 
 const MAX_SAFE: f64 = 9007199254740991.0;
 
@@ -35,7 +41,7 @@ export function scanStop(): u32 {
  * Reads records from offset `pos` of the chunk at `buf` until `end`, a line it does not take, or
  * `maxRows` records. Returns the records read; scanStop() gives where it stopped.
  *   act[nFields] i32: per field, -1 not requested, j ≥ 0 number column j, -2 - j string column j
- *   modes[nNum] u8: NUMERIC, TIME or BOOL per number column
+ *   modes[nNum] u8: NUMERIC, TIME, BOOL, COUNT or PORT per number column
  *   nums: f64 number columns, column j at nums + j * colRows * 8 (colRows ≥ maxRows)
  *   strs: u32 (start, end) pairs, string column j at strs + j * colRows * 8
  *   starts, ends: u32 per record: its line's start and content end (before "\r\n" or "\n")
@@ -90,13 +96,13 @@ export function scanTsv(
             c = <u32>load<u8>(buf + i);
             const d = c - 0x30;
             if (d <= 9) m = m * 10 + <f64>d;
-            else if (c == 0x2e && dot < 0 && mode != COUNT) dot = <i32>i;
+            else if (c == 0x2e && dot < 0 && mode <= TIME) dot = <i32>i;
             else break;
           }
           c = i < end ? <u32>load<u8>(buf + i) : 0x0a;
           const digits = <i32>(i - s) - (dot < 0 ? 0 : 1);
           const frac = dot < 0 ? 0 : <i32>i - dot - 1;
-          if (c >= 0x20 || digits <= 0 || !(m <= MAX_SAFE) || frac > 22) {
+          if (c >= 0x20 || digits <= 0 || !(m <= (mode == PORT ? MAX_PORT : MAX_SAFE)) || frac > 22) {
             ok = false;
             break;
           }

@@ -21,12 +21,16 @@ const TSV_EDITS: [number, number, string][] = [
   [40, 9, '-5'],
   [50, 5, '5.5'],
   [60, 8, 'abc'],
+  [80, 5, '70000'],
+  [90, 9, '99999999999999999999999999'],
 ];
 
 /** 1-based line of zat json_conn.log, key, JSON value. */
 const JSON_EDITS: [number, string, unknown][] = [
   [10, 'local_orig', 'X'],
   [20, 'orig_bytes', 'lots'],
+  [30, 'orig_bytes', true],
+  [40, 'id.resp_p', 70000],
 ];
 
 let dir: string;
@@ -67,10 +71,14 @@ describe('fit and score reject the same lines', () => {
       `${tsvLog}:50: id.resp_p: not a port (digits only): "5.5"`,
       `${tsvLog}:60: duration: not a number: "abc"`,
       `${tsvLog}:70: expected 20 fields, found 10`,
+      `${tsvLog}:80: id.resp_p: port out of range (0–65535): "70000"`,
+      `${tsvLog}:90: orig_bytes: count beyond 2^64 − 1: "99999999999999999999999999"`,
     ],
     [jsonLog]: [
       `${jsonLog}:10: local_orig: not a number: "X"`,
-      `${jsonLog}:20: orig_bytes: not a number: "lots"`,
+      `${jsonLog}:20: orig_bytes: not a count: "lots"`,
+      `${jsonLog}:30: orig_bytes: not a count: true`,
+      `${jsonLog}:40: id.resp_p: port out of range (0–65535): 70000`,
     ],
   });
 

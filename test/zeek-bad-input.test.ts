@@ -171,6 +171,42 @@ describe('count and port fields take digits only (Zeek writes nothing else there
     }
   }
 
+  // Zeek's counts are uint64 and its ports 0–65535: digits that say more are a damaged line too.
+  const OUT_OF_RANGE: [string, number, string, string][] = [
+    ['id.orig_p', 3, '65536', 'port out of range (0–65535): "65536"'],
+    ['id.orig_p', 3, '70000', 'port out of range (0–65535): "70000"'],
+    ['id.orig_p', 3, '9'.repeat(30), `port out of range (0–65535): "${'9'.repeat(30)}"`],
+    ['orig_bytes', 9, '18446744073709551616', 'count beyond 2^64 − 1: "18446744073709551616"'],
+    ['orig_bytes', 9, '99999999999999999999999999', 'count beyond 2^64 − 1: "99999999999999999999999999"'],
+    ['orig_bytes', 9, '0' + '9'.repeat(20), `count beyond 2^64 − 1: "0${'9'.repeat(20)}"`],
+  ];
+  for (const [field, i, bad, reason] of OUT_OF_RANGE) {
+    it(`rejects ${bad.length > 20 ? `${bad.slice(0, 20)}…` : bad} in ${field} as out of range, with the JavaScript and the WASM parser alike`, () => {
+      const text = withLine(10, setField(10, i, bad));
+      for (const options of [{}, { faster }]) {
+        const r = parseChunk(Buffer.from(text, 'latin1'), 1, null, { file: 'conn.log', columns: COLUMNS, strict: false, maxLineBytes: 1 << 20, ...options });
+        expect(chunkCounts(r)).toMatchObject({ rejected: 1, records: 360 - 1, rejectedByReason: { 'out of range': 1 } });
+        expect(r.rejections[0]).toEqual({ file: 'conn.log', line: 10, field, reason });
+      }
+    });
+  }
+
+  it('takes the largest port and count, with leading zeros too, as those numbers', () => {
+    const cases: [number, string, number][] = [
+      [3, '65535', 65535], [3, '0065535', 65535], [3, '0', 0],
+      [9, '18446744073709551615', 18446744073709551615], [9, '00018446744073709551615', 18446744073709551615], [9, '9007199254740993', 9007199254740993],
+    ];
+    for (const [i, v, expected] of cases) {
+      for (const options of [{}, { faster }]) {
+        const r = parseChunk(Buffer.from(withLine(10, setField(10, i, v)), 'latin1'), 1, null, { file: 'conn.log', columns: COLUMNS, strict: false, maxLineBytes: 1 << 20, ...options });
+        expect(r.rejected, v).toBe(0);
+        const b = r.batches[0];
+        const row = Array.from(b.lines).indexOf(10);
+        expect(b.numbers.get(i === 3 ? 'id.orig_p' : 'orig_bytes')![row], v).toBe(expected);
+      }
+    }
+  });
+
   it('an interval may still be negative, fractional or in exponent form', () => {
     for (const v of ['-1.5', '1e3', '.5']) {
       const r = parseChunk(Buffer.from(withLine(10, setField(10, 8, v)), 'latin1'), 1, null, { file: 'conn.log', columns: COLUMNS, strict: false, maxLineBytes: 1 << 20, faster });

@@ -58,6 +58,44 @@ describe('Zeek JSON', () => {
   });
 });
 
+describe('count and port fields of a JSON log', () => {
+  // Zeek's JSON carries no types, but conn.log's counts and ports are whole numbers in range, as in TSV.
+  const line = (fields: Record<string, unknown>): string => JSON.stringify({ ts: 1, 'id.resp_p': 80, orig_bytes: 5, local_orig: true, ...fields });
+  const COLUMNS = num('id.resp_p', 'orig_bytes', 'local_orig', 'duration');
+
+  it.each([
+    [{ orig_bytes: true }, 'orig_bytes', 'bad number', 'not a count: true'],
+    [{ orig_bytes: false }, 'orig_bytes', 'bad number', 'not a count: false'],
+    [{ orig_bytes: -5 }, 'orig_bytes', 'bad number', 'not a count: -5'],
+    [{ orig_bytes: 5.5 }, 'orig_bytes', 'bad number', 'not a count: 5.5'],
+    [{ orig_bytes: '5.5' }, 'orig_bytes', 'bad number', 'not a count: "5.5"'],
+    [{ orig_bytes: 1e26 }, 'orig_bytes', 'out of range', 'count beyond 2^64 − 1: 1e+26'],
+    [{ orig_bytes: '99999999999999999999999999' }, 'orig_bytes', 'out of range', 'count beyond 2^64 − 1: "99999999999999999999999999"'],
+    [{ orig_bytes: '18446744073709551616' }, 'orig_bytes', 'out of range', 'count beyond 2^64 − 1: "18446744073709551616"'],
+    [{ 'id.resp_p': 70000 }, 'id.resp_p', 'out of range', 'port out of range (0–65535): 70000'],
+    [{ 'id.resp_p': -1 }, 'id.resp_p', 'bad number', 'not a port: -1'],
+    [{ 'id.resp_p': true }, 'id.resp_p', 'bad number', 'not a port: true'],
+  ])('rejects %j', (fields, field, kind, reason) => {
+    const r = parseText([line({}), line(fields), line({})].join('\n'), COLUMNS);
+    expect(r.rejectedByReason).toEqual({ [kind]: 1 });
+    expect(r.rejections).toEqual([{ file: 'test.log', line: 2, field, reason }]);
+  });
+
+  it('takes whole numbers up to the limits, digit strings, and bools and doubles where they belong', () => {
+    const r = parseText([
+      line({ 'id.resp_p': 65535, orig_bytes: 18446744073709551615, duration: -1.5 }),
+      line({ 'id.resp_p': '443', orig_bytes: '18446744073709551615', local_orig: false }),
+      line({ 'id.resp_p': null, orig_bytes: '' }),
+    ].join('\n'), COLUMNS);
+    expect(r.rejected).toBe(0);
+    expect(rowsOf(r.batches)).toEqual([
+      { line: 1, 'id.resp_p': 65535, orig_bytes: 2 ** 64, local_orig: 1, duration: -1.5 },
+      { line: 2, 'id.resp_p': 443, orig_bytes: 2 ** 64, local_orig: 0, duration: NaN },
+      { line: 3, 'id.resp_p': NaN, orig_bytes: NaN, local_orig: 1, duration: NaN },
+    ]);
+  });
+});
+
 describe('the same log in TSV and JSON', () => {
   it('gives the same records (brim dns excerpt, 2,000 records)', async () => {
     const columns = [

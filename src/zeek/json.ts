@@ -3,14 +3,16 @@
 // - keys are Zeek names with dots ("id.orig_h"); a nested object is looked up along the dots too;
 // - a missing key (or null) is unset;
 // - 'number': JSON numbers as they are, true/false as 1/0, strings holding a number or an ISO-8601
-//   time (the streaming flavour's ts and _write_ts) as that number;
+//   time (the streaming flavour's ts and _write_ts) as that number; but conn.log's count and port
+//   fields (JSON_COUNT_FIELDS) take whole numbers in range only, as in TSV;
 // - 'string': text as it is, numbers as JS prints them, true/false as "T"/"F", arrays joined with
 //   "," (Zeek's TSV set separator), an empty array as "" (TSV's "(empty)").
 
+import { Buffer } from 'node:buffer';
 import { BatchBuilder } from './batch.js';
 import { ChunkContext } from './context.js';
 import { jsonHeader } from './header.js';
-import { parseIsoTime, parseNumberText } from './numbers.js';
+import { MAX_PORT, beyondUint64, parseIsoTime, parseNumberText } from './numbers.js';
 import { scopedWithUnderscore } from './field-names.js';
 import type { ZeekHeader } from './types.js';
 
@@ -57,6 +59,67 @@ function asText(v: Json): string {
   return v === null ? '-' : JSON.stringify(v);
 }
 
+/**
+ * Zeek's JSON writer leaves the types out. These are the types of conn.log's count and port fields
+ * (Zeek's conn_id and Conn::Info), which the conn features read: a JSON log is held to the rules
+ * of their TSV columns, a whole number from 0 to 65535 or 2^64 − 1, so that `"orig_bytes": true`
+ * or a port of 70000 is rejected in either format instead of read as some number.
+ */
+const JSON_COUNT_FIELDS = new Map<string, 'count' | 'port'>([
+  ['id.orig_p', 'port'], ['id.resp_p', 'port'],
+  ...['orig_bytes', 'resp_bytes', 'missed_bytes', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes'].map((f) => [f, 'count'] as [string, 'count']),
+]);
+
+/** 2^64 as a double: the nearest double to 2^64 − 1, and so the largest a JSON count can be read as. */
+const TWO_TO_64 = 2 ** 64;
+
+const typesOf = new WeakMap<readonly string[], ('count' | 'port' | undefined)[]>();
+
+/** The count or port type of each requested number column (undefined for the others), made once per request. */
+function countTypes(numNames: readonly string[]): ('count' | 'port' | undefined)[] {
+  let t = typesOf.get(numNames);
+  if (t === undefined) typesOf.set(numNames, (t = numNames.map((n) => JSON_COUNT_FIELDS.get(n))));
+  return t;
+}
+
+/** Set by countValue when a value is no count or port: the counting class and the reason ('' when fine). */
+let badKind = '';
+let badReason = '';
+
+function shown(v: number | string | boolean): string {
+  return typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) + (v.length > 40 ? '…' : '') : String(v);
+}
+
+/**
+ * The value of a count or port field; NaN with badKind and badReason set when it is none. JSON
+ * numbers are doubles, so a count is checked against 2^64 (2^64 − 1 reads as that double); a
+ * string, which some exporters write, must be digits, as in TSV, and is checked digit by digit.
+ */
+function countValue(v: number | string | boolean, type: 'count' | 'port'): number {
+  let x: number;
+  if (typeof v === 'string') {
+    if (v === '') return NaN;
+    if (!/^[0-9]+$/.test(v)) {
+      badKind = 'bad number';
+      badReason = `not a ${type}: ${shown(v)}`;
+      return NaN;
+    }
+    x = type === 'count' && beyondUint64(Buffer.from(v, 'latin1'), 0, v.length) ? Infinity : Number(v);
+  } else if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && !Object.is(v, -0)) {
+    x = v;
+  } else {
+    badKind = 'bad number';
+    badReason = `not a ${type}: ${shown(v)}`;
+    return NaN;
+  }
+  if (type === 'port' ? x > MAX_PORT : x > TWO_TO_64) {
+    badKind = 'out of range';
+    badReason = type === 'port' ? `port out of range (0–${MAX_PORT}): ${shown(v)}` : `count beyond 2^64 − 1: ${shown(v)}`;
+    return NaN;
+  }
+  return x;
+}
+
 /** What a JSON line turned out to be, so the caller can batch by `_path`. */
 export type JsonLine = { kind: 'object'; value: { [k: string]: Json }; path: string | null } | { kind: 'done' };
 
@@ -95,12 +158,22 @@ export function addJsonRecord(
   out.reserve();
   const n = out.length;
   const numNames = out.numNames;
+  const types = countTypes(numNames);
   for (let j = 0; j < numNames.length; j++) {
     const name = numNames[j];
     const v = lookup(obj, name);
+    const type = types[j];
     let x: number;
     if (v === undefined || v === null) x = NaN;
-    else if (typeof v === 'number') x = v;
+    else if (type !== undefined && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) {
+      x = countValue(v, type);
+      if (badKind !== '') {
+        const kind = badKind;
+        badKind = ''; // before reject(), which throws in strict mode
+        ctx.reject(lineNo, name, kind, badReason);
+        return false;
+      }
+    } else if (typeof v === 'number') x = v;
     else if (typeof v === 'boolean') x = v ? 1 : 0;
     else if (typeof v === 'string') {
       x = v === '' ? NaN : parseNumberText(v);

@@ -90,3 +90,24 @@ export function parseIsoTime(t: string): number {
   if (Math.abs(scaled) <= 9007199254740991) return scaled / POW10[k];
   return whole + Number(frac) / POW10[k];
 }
+
+/** 2^64 − 1, the largest Zeek count (an uint64), in digits. */
+const COUNT_MAX = '18446744073709551615';
+
+/**
+ * Whether the digits b[s, e) (digits only, leading zeros allowed) write a number above 2^64 − 1.
+ * Compared digit by digit: as doubles, 2^64 − 1 and 2^64 are the same number.
+ */
+export function beyondUint64(b: Uint8Array, s: number, e: number): boolean {
+  while (s < e - 1 && b[s] === 0x30) s++;
+  const n = e - s;
+  if (n !== COUNT_MAX.length) return n > COUNT_MAX.length;
+  for (let k = 0; k < n; k++) {
+    const d = b[s + k] - COUNT_MAX.charCodeAt(k);
+    if (d !== 0) return d > 0;
+  }
+  return false;
+}
+
+/** The largest port number: Zeek's port type holds 0–65535 (and the ICMP type or code). */
+export const MAX_PORT = 65535;

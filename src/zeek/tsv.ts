@@ -7,7 +7,7 @@ import { BatchBuilder } from './batch.js';
 import { ChunkContext, quote } from './context.js';
 import { spacedTail } from './header.js';
 import { fieldIndex } from './field-names.js';
-import { parseIsoTime, parseNumberBytes } from './numbers.js';
+import { MAX_PORT, beyondUint64, parseIsoTime, parseNumberBytes } from './numbers.js';
 import { cachedValue } from './strings.js';
 import type { ZeekHeader } from './types.js';
 
@@ -16,19 +16,23 @@ const NUMERIC = 0; // count, int, double, interval, port, or no #types line: mus
 const TIME = 1; // like NUMERIC, and an ISO-8601 string is accepted too
 const BOOL = 2; // T / F (and 1 / 0, as Zeek's own reader accepts)
 const LENIENT = 3; // addr, string, set… : a number if it reads as one, else NaN, never a rejection
-// count, port, counter (Bro's): digits only. Zeek writes nothing else there, so `-5`, `5.5`, `1e3`,
-// `+5`, `NaN` or `inf` in one is a damaged line, rejected instead of read as some number.
+// count, counter (Bro's): digits only, at most 2^64 − 1 (Zeek's counts are uint64). Zeek writes
+// nothing else there, so `-5`, `5.5`, `1e3`, `+5`, `NaN`, `inf` or 2^64 in one is a damaged line,
+// rejected instead of read as some number.
 const COUNT = 4;
+// port: digits only, at most 65535, for the same reason.
+const PORT = 5;
 
 /** Modes another parser of the fast path must handle like parseTsvFast (see TsvAccelerator). */
-export const TSV_MODES = { NUMERIC, TIME, BOOL, LENIENT, COUNT } as const;
+export const TSV_MODES = { NUMERIC, TIME, BOOL, LENIENT, COUNT, PORT } as const;
 
 const NUMERIC_TYPES = new Set(['int', 'double', 'interval', '']);
-const COUNT_TYPES = new Set(['count', 'port', 'counter']);
+const COUNT_TYPES = new Set(['count', 'counter']);
 
 function numberMode(type: string): number {
   if (type === 'time') return TIME;
   if (type === 'bool') return BOOL;
+  if (type === 'port') return PORT;
   if (COUNT_TYPES.has(type)) return COUNT;
   return NUMERIC_TYPES.has(type) ? NUMERIC : LENIENT;
 }
@@ -153,8 +157,13 @@ export function tsvString(plan: TsvPlan, b: Buffer, s: number, e: number): strin
   return same(b, s, e, empty) ? '' : cachedValue(b, s, e);
 }
 
-/** Set by numberValue when a value does not read as its type. */
-let badValue = false;
+// What numberValue found wrong with a value: BAD_TEXT, it is not of its type at all; OUT_OF_RANGE, a
+// count or port whose digits are too large for it. 0 (falsy) while nothing is wrong.
+const BAD_TEXT = 1;
+const OUT_OF_RANGE = 2;
+
+/** Set by numberValue when a value does not read as its type (BAD_TEXT, OUT_OF_RANGE), else 0. */
+let badValue = 0;
 
 /**
  * The number in field b[s, e) of a column read in `mode`: NaN for unset and empty; sets badValue
@@ -162,26 +171,43 @@ let badValue = false;
  */
 function numberValue(plan: TsvPlan, b: Buffer, s: number, e: number, mode: number): number {
   if (same(b, s, e, plan.unset) || same(b, s, e, plan.empty)) return NaN;
-  if (mode === COUNT) {
+  if (mode === COUNT || mode === PORT) {
     let digits = e > s;
     for (let i = s; i < e && digits; i++) digits = b[i] >= 0x30 && b[i] <= 0x39;
-    if (digits) return parseNumberBytes(b, s, e);
-    badValue = true;
-    return NaN;
+    if (!digits) {
+      badValue = BAD_TEXT;
+      return NaN;
+    }
+    const v = parseNumberBytes(b, s, e);
+    if (mode === PORT ? v > MAX_PORT : beyondUint64(b, s, e)) {
+      badValue = OUT_OF_RANGE;
+      return NaN;
+    }
+    return v;
   }
   if (mode === BOOL) {
     const c = e - s === 1 ? b[s] : 0;
     if (c === 0x54 || c === 0x31) return 1;
     if (c === 0x46 || c === 0x30) return 0;
-    badValue = true;
+    badValue = BAD_TEXT;
     return NaN;
   }
   let v = parseNumberBytes(b, s, e);
   if (v !== v && mode !== LENIENT) {
     if (mode === TIME) v = parseIsoTime(b.toString('latin1', s, e));
-    if (v !== v && !isNanText(b, s, e)) badValue = true;
+    if (v !== v && !isNanText(b, s, e)) badValue = BAD_TEXT;
   }
   return v;
+}
+
+/** The counting class and the reason of a value numberValue found wrong (badValue `bad`). */
+function badValueReason(plan: TsvPlan, field: number, mode: number, bad: number): { kind: string; reason: string } {
+  const type = plan.header.types[field];
+  if (bad === OUT_OF_RANGE) {
+    return { kind: 'out of range', reason: mode === PORT ? `port out of range (0–${MAX_PORT}): ` : `${type} beyond 2^64 − 1: ` };
+  }
+  if (mode === BOOL) return { kind: 'bad bool', reason: 'expected T or F, found ' };
+  return { kind: 'bad number', reason: mode === COUNT || mode === PORT ? `not a ${type} (digits only): ` : 'not a number: ' };
 }
 
 const MAX_SAFE = 9007199254740991;
@@ -243,21 +269,22 @@ function parseTsvFast(
           i = s + 1;
           c = i < end ? b[i] : 0x0a;
           done = true;
-        } else if (mode <= TIME || mode === COUNT) {
+        } else if (mode <= TIME || mode === COUNT || mode === PORT) {
           let m = 0;
           let dot = -1;
           for (; i < end; i++) {
             c = b[i];
             const d = c - 0x30;
             if (d >= 0 && d <= 9) m = m * 10 + d;
-            else if (c === 0x2e && dot < 0 && mode !== COUNT) dot = i;
+            else if (c === 0x2e && dot < 0 && mode <= TIME) dot = i;
             else break;
           }
           c = i < end ? b[i] : 0x0a;
           if (c < 0x20) {
             const digits = i - s - (dot < 0 ? 0 : 1);
             const frac = dot < 0 ? 0 : i - dot - 1;
-            if (digits > 0 && m <= MAX_SAFE && frac <= 22) {
+            // A count up to 2^53 is in range; a larger one, or a port above 65535, is left to numberValue.
+            if (digits > 0 && m <= (mode === PORT ? MAX_PORT : MAX_SAFE) && frac <= 22) {
               v = frac === 0 ? m : m / POW10[frac];
               done = true;
             }
@@ -271,7 +298,7 @@ function parseTsvFast(
           c = i < end ? b[i] : 0x0a;
           v = numberValue(plan, b, s, i, mode);
           if (badValue) {
-            badValue = false;
+            badValue = 0;
             bail = true;
             break;
           }
@@ -393,15 +420,9 @@ export function parseTsvLine(ctx: ChunkContext, plan: TsvPlan, out: BatchBuilder
     }
     const v = numberValue(plan, b, fs[f], fe[f], numMode[j]);
     if (badValue) {
-      badValue = false;
-      const bool = numMode[j] === BOOL;
-      ctx.reject(
-        lineNo,
-        plan.header.fields[f],
-        bool ? 'bad bool' : 'bad number',
-        (bool ? 'expected T or F, found ' : numMode[j] === COUNT ? `not a ${plan.header.types[f]} (digits only): ` : 'not a number: ')
-          + quote(b, fs[f], fe[f]) + ChunkContext.truncatedHint(hasEol),
-      );
+      const { kind, reason } = badValueReason(plan, f, numMode[j], badValue);
+      badValue = 0;
+      ctx.reject(lineNo, plan.header.fields[f], kind, reason + quote(b, fs[f], fe[f]) + ChunkContext.truncatedHint(hasEol));
       return next;
     }
     out.num[j][n] = v;
