@@ -85,7 +85,8 @@ describe('zeek-iforest <log> (fit and score in one go)', () => {
 
   it('--json gives statistics whose counts add up, per file and in total', async () => {
     const run = await runCli([CONN, TRUNCATED, '--threads', '2', '--json']);
-    expect(run.stderr).toBe('');
+    // The truncated log sets local_resp, so the model reads it, and zat's old Bro field set has none.
+    expect(run.stderr).toBe(`zeek-iforest: warning: ${CONN}: the #fields line has no local_resp, which the model reads: feature local_resp will see it as unset on every record\n`);
     expect(run.code).toBe(0);
     const summary = JSON.parse(run.stdout) as RunJson;
     expect(summary.command).toBe('run');

@@ -106,6 +106,7 @@ fitOptions(commonOptions(program.command('run', { isDefault: true })
     const fitted = await fitLogs(logs, toFitLogsOptions(o));
     warn([...fitted.warnings, ...sampleSizeWarnings(o, fitted)]);
     const scored = await scoreLogs(logs, { model: fitted.forest.toBytes(), threads: o.threads, top: o.top, strict: o.strict, progress: true });
+    warn(scored.warnings);
     if (o.json) {
       process.stdout.write(summaryJson({ command: 'run', files: scored.files, records: scored.records, rejected: scored.rejected, anomalies: scored.anomalies, threshold: fitted.forest.threshold, seconds: fitted.seconds + scored.seconds, top: scored.top.map((c) => ({ file: c.file, line: c.line, score: c.score, reason: c.reason })) }) + '\n');
       return;
@@ -166,6 +167,7 @@ commonOptions(program.command('score')
       nothing = error;
       result = error.result;
     }
+    warn(result.warnings);
     // With --json the top records go into the summary, as in the one-go mode, not into a table.
     if (o.top > 0 && nothing === null && !o.json) report(topTable(result.top, process.stderr));
     const top = o.top > 0 ? { top: result.top.map((c) => ({ file: c.file, line: c.line, score: c.score, reason: c.reason })) } : {};

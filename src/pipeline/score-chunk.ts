@@ -134,6 +134,11 @@ export class ChunkScorer {
     this.tsv = settings.engine === 'wasm' ? new WasmTsvParser() : null;
   }
 
+  /** The model's feature spec, validated. */
+  get featureSpec(): FeatureSpec {
+    return this.spec;
+  }
+
   /** Bytes of the model's forest: what every scorer with the WASM engine holds a copy of. */
   get forestBytes(): number {
     return this.forest.forestBytes.length;

@@ -18,6 +18,7 @@ import { ZeekParseError, ZeekReadError } from '../zeek/errors.js';
 import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
 import { AtomicFile } from './atomic-file.js';
+import { MissingFieldsCheck } from './missing-fields.js';
 import { Progress } from './progress.js';
 import { ChunkScorer, scoreOrFailure, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
 import { addChunk, emptyInputs, emptyStats, isEmptyInput } from './stats.js';
@@ -68,6 +69,11 @@ export interface ScoreLogsResult {
   threads: number;
   /** The strongest records across all inputs, strongest first. */
   top: Candidate[];
+  /**
+   * Things the user should know about the scores, one sentence each: an input whose header lacks
+   * fields the model reads (at most one per input; see missing-fields.ts).
+   */
+  warnings: string[];
 }
 
 /**
@@ -147,6 +153,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
   const threads = Math.min(asked, Math.max(1, Math.floor(FOREST_COPIES_BYTES / inline.forestBytes)));
   // Before the pool, so that an output that cannot be created leaves no threads behind.
   const sink = openSink(options.out ?? null);
+  const missing = new MissingFieldsCheck(inline.featureSpec);
   // Started with the first chunk, once its header has passed checkHeader: a run that fails at once
   // (a JSON log with --format zeek, a dns.log, a log scored before) then never starts a worker.
   // Node 20 can abort the whole process when a worker is terminated while it is still starting up
@@ -224,6 +231,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
 
   const resultSoFar = (): ScoreLogsResult => ({
     files, records, rejected: files.reduce((n, f) => n + f.rejected, 0), anomalies, seconds: (performance.now() - started) / 1000, threads, top,
+    warnings: missing.warnings,
   });
 
   // What a file wrote so far, and the header of its last chunk without records: a file of header
@@ -252,6 +260,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     }
     let from = 0;
     for (const segment of result.segments) {
+      missing.check(segment.header, stats);
       const zeek = outFormat === 'zeek';
       if (zeek) {
         const key = segment.header.directives.join('\n');

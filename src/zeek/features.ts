@@ -10,6 +10,7 @@ import {
   type CategoryKey,
   type FrequencyTable,
 } from './frequency.js';
+import { fieldIndex } from './field-names.js';
 import type { ColumnRequest, RecordBatch, ZeekHeader } from './types.js';
 
 export type { CategoryKey, FrequencyTable } from './frequency.js';
@@ -196,6 +197,19 @@ export class FieldPresence {
     }
     return out;
   }
+}
+
+/**
+ * The fields the features of `spec` read that a TSV header block lacks (by Zeek name, or its
+ * "_"-scoped spelling, as the reader finds them), in catalogue order, and the features that read
+ * them: every record under that header has those fields unset. Fields read only to be checked
+ * (ALWAYS_READ) do not count: no feature of the model sees them.
+ */
+export function fieldsMissingFrom(header: ZeekHeader, spec: FeatureSpec): { fields: string[]; features: ConnFeatureName[] } {
+  const used = fieldsOf(spec.features);
+  const fields = columnsFor(spec.features).map((c) => c.name).filter((f) => used.has(f) && fieldIndex(header.fields, f) < 0);
+  const features = spec.features.filter((name) => DEFS.get(name)!.fields.some((f) => fields.includes(f)));
+  return { fields, features };
 }
 
 /** An untrusted spec (e.g. from a model file) that cannot be used. */
