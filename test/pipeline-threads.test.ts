@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitLogs } from '../src/pipeline/fit-logs.js';
-import { FOREST_COPIES_BYTES, INLINE_BELOW_BYTES, MAX_WORKERS, scoreLogs, type ScoreLogsOptions, type ScoreLogsResult } from '../src/pipeline/score-logs.js';
+import { MAX_WORKERS, scoreLogs, type ScoreLogsOptions, type ScoreLogsResult } from '../src/pipeline/score-logs.js';
+import { FOREST_COPIES_BYTES, INLINE_BELOW_BYTES } from '../src/pipeline/thread-count.js';
 import { assertBuilt, directiveCells, removeDir, runCli, sha256, splitZeek, tempDir, writeGeneratedLog } from './helpers/e2e.js';
 
 const ROWS = 20_000;

@@ -4,8 +4,7 @@
 // depend on the number of threads, because chunk boundaries come from the input alone and every
 // row's score is independent of its neighbours.
 
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { EngineName } from '../engine.js';
@@ -20,11 +19,16 @@ import type { ReadStats, ZeekHeader } from '../zeek/types.js';
 import { AtomicFile } from './atomic-file.js';
 import { MissingFieldsCheck } from './missing-fields.js';
 import { Progress } from './progress.js';
+import { workerCount } from './thread-count.js';
 import { ChunkScorer, scoreOrFailure, type Candidate, type ChunkTask, type OutputFormat, type ScoreSettings, type ScoredChunk, type ChunkFailure } from './score-chunk.js';
 import { addChunk, emptyInputs, emptyStats, isEmptyInput } from './stats.js';
 
 export interface ScoreLogsOptions {
-  /** The model file's bytes (IsolationForest.toBytes() with a Zeek feature spec). */
+  /**
+   * The model file's bytes (IsolationForest.toBytes() with a Zeek feature spec). Copied once into
+   * shared memory that every worker reads; bytes already in a SharedArrayBuffer (readModelFile's)
+   * are used as they are, and must not change during the run.
+   */
   model: Uint8Array;
   /** Output: a path (written to a temporary file, then renamed), a stream, or null for none. */
   out?: string | NodeJS.WritableStream | null;
@@ -38,7 +42,8 @@ export interface ScoreLogsOptions {
   /**
    * Worker threads; 0 scores on the calling thread. Default: the machine's available parallelism,
    * or 0 for small inputs (files under INLINE_BELOW_BYTES), which workers would only slow down.
-   * At most MAX_WORKERS are started, whatever is asked for.
+   * At most MAX_WORKERS are started, whatever is asked for, and fewer for big forests (see
+   * thread-count.ts).
    */
   threads?: number;
   /** Write only the records above the model's threshold. */
@@ -139,7 +144,7 @@ function intOption(name: string, value: unknown, min: number, dflt: number): num
  */
 export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOptions): Promise<ScoreLogsResult> {
   const started = performance.now();
-  const asked = Math.min(MAX_WORKERS, options.threads === undefined ? defaultThreads(sources) : intOption('threads', options.threads, 0, 0));
+  const asked = options.threads === undefined ? undefined : intOption('threads', options.threads, 0, 0);
   const topN = intOption('top', options.top, 0, DEFAULT_TOP);
   const maxLineBytes = intOption('maxLineBytes', options.maxLineBytes, 64, 1 << 20);
   const chunkBytes = intOption('chunkBytes', options.chunkBytes, 1, DEFAULT_CHUNK_BYTES);
@@ -149,8 +154,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
 
   // Fails here, on the main thread, with a clear message if the model is unusable.
   const inline = new ChunkScorer(settings);
-  // Every worker's WASM instance holds a copy of the forest: big forests get fewer workers.
-  const threads = Math.min(asked, Math.max(1, Math.floor(FOREST_COPIES_BYTES / inline.forestBytes)));
+  const threads = workerCount(asked, sources, inline.forestBytes, MAX_WORKERS);
   // Before the pool, so that an output that cannot be created leaves no threads behind.
   const sink = openSink(options.out ?? null);
   const missing = new MissingFieldsCheck(inline.featureSpec);
@@ -397,15 +401,6 @@ function mergeTop(top: Candidate[], more: Candidate[], k: number): void {
 }
 
 /**
- * Most bytes of forest copies the workers may hold together (each WASM instance has its own): a
- * run starts no more workers than fit, and at least one. The default model (306 KB) is far
- * from it; all 8 workers start for forests up to 16 MiB, and a forest at the format's limit
- * (LIMITS.maxForestBytes, 64 MiB) gets two, so that a model file, hostile but valid, cannot make
- * a run take gigabytes.
- */
-export const FOREST_COPIES_BYTES = 128 * 1024 * 1024;
-
-/**
  * The model's bytes in a SharedArrayBuffer: every worker gets a view of the same memory instead
  * of a copy each (workerData is cloned per worker, but a shared buffer is shared).
  */
@@ -415,57 +410,6 @@ function sharedCopy(model: Uint8Array): Uint8Array {
   const shared = new Uint8Array(new SharedArrayBuffer(model.length));
   shared.set(model);
   return shared;
-}
-
-/**
- * Inputs smaller than this are scored on the calling thread unless a thread count is asked for:
- * starting the workers, warming up each one's compiler and letting them settle before they stop
- * costs more than they save. Measured with the CLI on this 2-core machine (plain TSV, 3 runs
- * each): 4 MB took 0.21 s on the main thread against 0.45 s with 2 threads, 16 MB 0.32 against
- * 0.57 s, 48 MB 0.61–0.66 against 0.73–0.79 s.
- */
-export const INLINE_BELOW_BYTES = 16 << 20;
-/**
- * What a gzip file counts for against INLINE_BELOW_BYTES, per byte: its bytes inflate on the main
- * thread anyway, and conn logs compress 3 to 10 times (3.3 for the zat sample, 2.6 for generated
- * logs), so a high guess sends a big log to the workers rather than a small one to one thread.
- */
-const GZIP_WEIGHT = 8;
-
-/** 0 (the calling thread) for inputs that are files and small, else every core. */
-function defaultThreads(sources: readonly Source[]): number {
-  if (!sources.every((s) => typeof s === 'string' && s !== '-')) return availableParallelism();
-  let weight = 0;
-  for (const path of sources as string[]) {
-    const size = fileSize(path);
-    if (size === null) return availableParallelism();
-    weight += isGzipFile(path) ? GZIP_WEIGHT * size : size;
-  }
-  return weight < INLINE_BELOW_BYTES ? 0 : availableParallelism();
-}
-
-/** A regular file's size; null for anything else (a FIFO, a missing file: the reader reports it). */
-function fileSize(path: string): number | null {
-  try {
-    const stats = statSync(path);
-    return stats.isFile() ? stats.size : null;
-  } catch {
-    return null;
-  }
-}
-
-function isGzipFile(path: string): boolean {
-  let fd: number | null = null;
-  try {
-    fd = openSync(path, 'r');
-    const magic = Buffer.alloc(2);
-    return readSync(fd, magic, 0, 2, 0) === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
-  } catch {
-    // Unreadable: the reader says why, whatever the thread count.
-    return false;
-  } finally {
-    if (fd !== null) closeSync(fd);
-  }
 }
 
 function sumSizes(paths: string[]): number | null {
