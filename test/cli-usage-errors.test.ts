@@ -119,7 +119,12 @@ describe('usage errors: one line on stderr, exit 2', () => {
   it('--trees and --sample-size that make a forest larger than a model may hold, in the flags\' terms, for fit and the one-go mode', async () => {
     for (const command of [['fit', CONN, '-o', join(dir, 'big.iforest')], [CONN]]) {
       expectOneLine(await runCli([...command, '--trees', '86', '--sample-size', '65536']), 2,
-        'zeek-iforest: --trees 86 with --sample-size 65536 makes a forest of 64.5 MiB, more than the 64 MiB a model may hold: use fewer trees or a smaller --sample-size');
+        'zeek-iforest: --trees 86 with --sample-size 65536 makes a forest of 67,632,464 bytes (64.5 MiB), more than the 67,108,864 (64 MiB) a model may hold: use fewer trees or a smaller --sample-size');
+    }
+    // Just over the limit: the bytes show what "64.0 MiB" alone would hide.
+    for (const command of [['fit', CONN, '-o', join(dir, 'big.iforest')]]) {
+      expectOneLine(await runCli([...command, '--trees', '683', '--sample-size', '8192']), 2,
+        'zeek-iforest: --trees 683 with --sample-size 8192 makes a forest of 67,136,168 bytes (64.0 MiB), more than the 67,108,864 (64 MiB) a model may hold: use fewer trees or a smaller --sample-size');
     }
     expect(existsSync(join(dir, 'big.iforest'))).toBe(false);
   });

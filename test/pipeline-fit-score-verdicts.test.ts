@@ -75,7 +75,7 @@ describe('fit and score reject the same lines', () => {
       `${tsvLog}:90: orig_bytes: count beyond 2^64 − 1: "99999999999999999999999999"`,
     ],
     [jsonLog]: [
-      `${jsonLog}:10: local_orig: not a number: "X"`,
+      `${jsonLog}:10: local_orig: expected true or false, found "X"`,
       `${jsonLog}:20: orig_bytes: not a count: "lots"`,
       `${jsonLog}:30: orig_bytes: not a count: true`,
       `${jsonLog}:40: id.resp_p: port out of range (0–65535): 70000`,

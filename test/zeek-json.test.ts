@@ -75,6 +75,11 @@ describe('count and port fields of a JSON log', () => {
     [{ 'id.resp_p': 70000 }, 'id.resp_p', 'out of range', 'port out of range (0–65535): 70000'],
     [{ 'id.resp_p': -1 }, 'id.resp_p', 'bad number', 'not a port: -1'],
     [{ 'id.resp_p': true }, 'id.resp_p', 'bad number', 'not a port: true'],
+    // Bools take true or false (or T, F, 1, 0, as TSV holds them); nothing else.
+    [{ local_orig: 2 }, 'local_orig', 'bad bool', 'expected true or false, found 2'],
+    [{ local_orig: 'X' }, 'local_orig', 'bad bool', 'expected true or false, found "X"'],
+    [{ local_orig: 'true' }, 'local_orig', 'bad bool', 'expected true or false, found "true"'],
+    [{ local_orig: [true] }, 'local_orig', 'bad bool', 'expected true or false, found an array'],
   ])('rejects %j', (fields, field, kind, reason) => {
     const r = parseText([line({}), line(fields), line({})].join('\n'), COLUMNS);
     expect(r.rejectedByReason).toEqual({ [kind]: 1 });
@@ -86,12 +91,16 @@ describe('count and port fields of a JSON log', () => {
       line({ 'id.resp_p': 65535, orig_bytes: 18446744073709551615, duration: -1.5 }),
       line({ 'id.resp_p': '443', orig_bytes: '18446744073709551615', local_orig: false }),
       line({ 'id.resp_p': null, orig_bytes: '' }),
+      line({ local_orig: 0 }),
+      line({ local_orig: 'T' }),
     ].join('\n'), COLUMNS);
     expect(r.rejected).toBe(0);
     expect(rowsOf(r.batches)).toEqual([
       { line: 1, 'id.resp_p': 65535, orig_bytes: 2 ** 64, local_orig: 1, duration: -1.5 },
       { line: 2, 'id.resp_p': 443, orig_bytes: 2 ** 64, local_orig: 0, duration: NaN },
       { line: 3, 'id.resp_p': NaN, orig_bytes: NaN, local_orig: 1, duration: NaN },
+      { line: 4, 'id.resp_p': 80, orig_bytes: 5, local_orig: 0, duration: NaN },
+      { line: 5, 'id.resp_p': 80, orig_bytes: 5, local_orig: 1, duration: NaN },
     ]);
   });
 });

@@ -57,7 +57,8 @@ function toFitLogsOptions(o: FitFlags): FitLogsOptions {
   // pass over the logs: say it in the flags' terms, before reading anything.
   const forestBytes = o.trees * treeBytes(heightLimit(o.sampleSize));
   if (forestBytes > LIMITS.maxForestBytes) {
-    throw new UsageError(`--trees ${o.trees} with --sample-size ${o.sampleSize} makes a forest of ${mib(forestBytes)}, more than the ${mib(LIMITS.maxForestBytes)} a model may hold: use fewer trees or a smaller --sample-size`);
+    // Bytes as well: 64.03 MiB rounds to "64.0", which would read as no more than the limit.
+    throw new UsageError(`--trees ${o.trees} with --sample-size ${o.sampleSize} makes a forest of ${forestBytes.toLocaleString('en-US')} bytes (${mib(forestBytes)}), more than the ${LIMITS.maxForestBytes.toLocaleString('en-US')} (${mib(LIMITS.maxForestBytes)}) a model may hold: use fewer trees or a smaller --sample-size`);
   }
   return {
     trees: o.trees, sampleSize: o.sampleSize, seed: o.seed, contamination: o.contamination,

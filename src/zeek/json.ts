@@ -4,7 +4,8 @@
 // - a missing key (or null) is unset;
 // - 'number': JSON numbers as they are, true/false as 1/0, strings holding a number or an ISO-8601
 //   time (the streaming flavour's ts and _write_ts) as that number; but conn.log's count and port
-//   fields (JSON_COUNT_FIELDS) take whole numbers in range only, as in TSV;
+//   fields (JSON_COUNT_FIELDS) take whole numbers in range only, as in TSV, and its bools
+//   (JSON_BOOL_FIELDS) true or false;
 // - 'string': text as it is, numbers as JS prints them, true/false as "T"/"F", arrays joined with
 //   "," (Zeek's TSV set separator), an empty array as "" (TSV's "(empty)").
 
@@ -69,6 +70,19 @@ const JSON_COUNT_FIELDS = new Map<string, 'count' | 'port'>([
   ['id.orig_p', 'port'], ['id.resp_p', 'port'],
   ...['orig_bytes', 'resp_bytes', 'missed_bytes', 'orig_pkts', 'orig_ip_bytes', 'resp_pkts', 'resp_ip_bytes'].map((f) => [f, 'count'] as [string, 'count']),
 ]);
+
+/**
+ * conn.log's bool fields: true or false, as Zeek's JSON writer gives them (or T, F, 1 and 0, as
+ * its TSV holds them). Any other number or text is rejected, as a TSV bool is.
+ */
+const JSON_BOOL_FIELDS = new Set(['local_orig', 'local_resp']);
+
+/** 1 or 0 for a bool field's value, NaN for anything that is none. */
+function boolValue(v: Json): number {
+  if (v === true || v === 1 || v === 'T' || v === '1') return 1;
+  if (v === false || v === 0 || v === 'F' || v === '0') return 0;
+  return NaN;
+}
 
 /** 2^64 as a double: the nearest double to 2^64 − 1, and so the largest a JSON count can be read as. */
 const TWO_TO_64 = 2 ** 64;
@@ -165,7 +179,13 @@ export function addJsonRecord(
     const type = types[j];
     let x: number;
     if (v === undefined || v === null) x = NaN;
-    else if (type !== undefined && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) {
+    else if (JSON_BOOL_FIELDS.has(name)) {
+      x = boolValue(v);
+      if (x !== x) {
+        ctx.reject(lineNo, name, 'bad bool', `expected true or false, found ${typeof v === 'object' ? describe(v) : shown(v)}`);
+        return false;
+      }
+    } else if (type !== undefined && (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')) {
       x = countValue(v, type);
       if (badKind !== '') {
         const kind = badKind;
