@@ -86,6 +86,11 @@ describe('count and port fields of a JSON log', () => {
     expect(r.rejections).toEqual([{ file: 'test.log', line: 2, field, reason }]);
   });
 
+  it('rejects a count written -0, saying -0 (JSON.parse gives -0, which String() prints as 0)', () => {
+    const r = parseText([line({}), '{"ts":1,"id.resp_p":80,"orig_bytes":-0,"local_orig":true}', line({})].join('\n'), COLUMNS);
+    expect(r.rejections).toEqual([{ file: 'test.log', line: 2, field: 'orig_bytes', reason: 'not a count: -0' }]);
+  });
+
   it('takes whole numbers up to the limits, digit strings, and bools and doubles where they belong', () => {
     const r = parseText([
       line({ 'id.resp_p': 65535, orig_bytes: 18446744073709551615, duration: -1.5 }),

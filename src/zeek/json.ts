@@ -101,6 +101,8 @@ let badKind = '';
 let badReason = '';
 
 function shown(v: number | string | boolean): string {
+  // String(-0) is "0": a count of -0 would be rejected as "not a count: 0".
+  if (Object.is(v, -0)) return '-0';
   return typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) + (v.length > 40 ? '…' : '') : String(v);
 }
 
