@@ -279,6 +279,7 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-function sharedBytes(length: number): Uint8Array {
+/** Zeroed bytes in a SharedArrayBuffer: what the worker pool gives every worker without a copy each. */
+export function sharedBytes(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(length));
 }

@@ -105,7 +105,7 @@ export function scoreOrFailure(scorer: ChunkScorer, task: ChunkTask): ScoredChun
     if (error instanceof ZeekParseError) return { failure: 'parse', rejection: { file: error.file, line: error.line, field: error.field, reason: error.reason } };
     // The writers do not know the file: a JSON log whose records take on a score field midway (its
     // header is made from the records) is refused here, and the user needs to know which input.
-    if (error instanceof OutputFormatError) return { failure: 'output', message: error.message.startsWith(`${task.file}: `) ? error.message : `${task.file}: ${error.message}` };
+    if (error instanceof OutputFormatError) return { failure: 'output', message: `${task.file}: ${error.message}` };
     if (error instanceof NotConnLogError) return { failure: 'not-conn', message: error.message };
     throw error;
   }

@@ -16,6 +16,7 @@ import { NotConnLogError, assertConnLog } from '../zeek/features.js';
 import { ZeekParseError, ZeekReadError } from '../zeek/errors.js';
 import type { Source } from '../zeek/input.js';
 import type { ReadStats, ZeekHeader } from '../zeek/types.js';
+import { sharedBytes } from '../model-file.js';
 import { AtomicFile } from './atomic-file.js';
 import { MissingFieldsCheck } from './missing-fields.js';
 import { Progress } from './progress.js';
@@ -189,9 +190,8 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
     try {
       return zeekHeaderWithScore(header, true, settings.reasons);
     } catch (error) {
-      if (!(error instanceof OutputFormatError)) throw error;
       const why = autoFrom === null || header.format === 'tsv' ? '' : ` (--format auto writes one format per output: the first input's, here Zeek TSV from ${autoFrom})`;
-      throw new OutputFormatError(`${file}: ${error.message}${why}`, { cause: error });
+      throw inFile(error, file, why);
     }
   };
   // What every worker would refuse for a header, refused here first (the workers check it too,
@@ -205,7 +205,7 @@ export async function scoreLogs(sources: readonly Source[], options: ScoreLogsOp
       try {
         checkScoreFields(header, true, settings.reasons);
       } catch (error) {
-        throw error instanceof OutputFormatError ? new OutputFormatError(`${file}: ${error.message}`, { cause: error }) : error;
+        throw inFile(error, file);
       }
     }
     checked = header;
@@ -372,6 +372,11 @@ async function stopPool(pool: Piscina | null): Promise<void> {
   await pool.destroy();
 }
 
+/** A writer's OutputFormatError with the input it is about in front (the writers do not know it); other errors as they are. */
+function inFile(error: unknown, file: string, why = ''): unknown {
+  return error instanceof OutputFormatError ? new OutputFormatError(`${file}: ${error.message}${why}`, { cause: error }) : error;
+}
+
 /** The chunks of `chunks`; on a ZeekReadError, runs `before` and then throws it. */
 async function* drainOnReadError<T>(chunks: AsyncGenerator<T>, before: () => Promise<void>): AsyncGenerator<T> {
   try {
@@ -407,7 +412,7 @@ function mergeTop(top: Candidate[], more: Candidate[], k: number): void {
 function sharedCopy(model: Uint8Array): Uint8Array {
   if (!(model instanceof Uint8Array)) throw new OptionError(`options.model must be the model file's bytes, a Uint8Array (got ${show(model)})`);
   if (model.buffer instanceof SharedArrayBuffer) return model;
-  const shared = new Uint8Array(new SharedArrayBuffer(model.length));
+  const shared = sharedBytes(model.length);
   shared.set(model);
   return shared;
 }
